@@ -1,0 +1,15 @@
+//! Versioned schema migrations, one file per change, one tree for PostgreSQL
+//! and SQLite. Written with `schema::*` helpers; never imports entity types.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_foundation;
+
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_foundation::Migration)]
+    }
+}

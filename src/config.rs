@@ -1,0 +1,136 @@
+//! Settings: `config/default.toml` ← `config/{profile}.toml` ← `GONGFANG__SECTION__KEY`.
+//! Built once at start-up and passed down; tests build a copy and change it.
+
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+const DEFAULT_SECRET: &str = "dev-only-secret-change-me";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    #[serde(default = "default_profile")]
+    pub profile: String,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub cache: CacheSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub workers: usize,
+    pub json_limit_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub sqlite_path: String,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CacheSettings {
+    pub url: String,
+    pub key_prefix: String,
+    pub response_timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    pub local_capacity: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub secret: String,
+    pub token_ttl_hours: i64,
+    pub hash_concurrency: usize,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub login_failures_per_account: u64,
+    pub login_failures_per_ip: u64,
+    pub login_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: String,
+    pub level: String,
+}
+
+fn default_profile() -> String {
+    "development".into()
+}
+
+impl Settings {
+    /// Loads the profile named by `GONGFANG_PROFILE` (default `development`).
+    pub fn load() -> anyhow::Result<Self> {
+        let profile = std::env::var("GONGFANG_PROFILE").unwrap_or_else(|_| default_profile());
+        Self::load_profile(&profile)
+    }
+
+    pub fn load_profile(profile: &str) -> anyhow::Result<Self> {
+        let dir = config_dir();
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
+            .add_source(File::from(dir.join("default.toml")).required(false))
+            .add_source(File::from(dir.join(format!("{profile}.toml"))).required(false))
+            .set_override("profile", profile)?;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            builder = builder.set_override("database.url", url)?;
+        }
+        if let Ok(url) = std::env::var("REDIS_URL") {
+            builder = builder.set_override("cache.url", url)?;
+        }
+        let settings: Settings = builder
+            .add_source(
+                Environment::with_prefix("GONGFANG")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Refuses settings that are unsafe for the profile.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.is_production() {
+            anyhow::ensure!(
+                self.auth.secret != DEFAULT_SECRET && self.auth.secret.len() >= 32,
+                "production needs GONGFANG__AUTH__SECRET set to a random value of 32+ characters"
+            );
+            anyhow::ensure!(
+                self.database.url.starts_with("postgres"),
+                "production needs DATABASE_URL pointing at PostgreSQL"
+            );
+        }
+        anyhow::ensure!(self.auth.hash_concurrency > 0, "auth.hash_concurrency must be > 0");
+        Ok(())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.profile == "production"
+    }
+
+    pub fn uses_redis(&self) -> bool {
+        !self.cache.url.is_empty()
+    }
+}
+
+/// `GONGFANG_CONFIG_DIR`, else `./config`; the defaults are compiled in either way.
+fn config_dir() -> PathBuf {
+    std::env::var("GONGFANG_CONFIG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new("config").to_path_buf())
+}

@@ -1,0 +1,137 @@
+//! Demo data from the seed report: four workshops with their staff and a few
+//! customers, loaded through the same services the API uses.
+
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+
+use crate::auth::Role;
+use crate::auth::service::{ensure_platform_admin, find_or_create_account};
+use crate::entity::{account, workshop};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::workshops::model::{AddMemberRequest, CreateWorkshopRequest, NewMember};
+use crate::workshops::service::{add_member, create_workshop};
+
+/// Every demo account uses this password.
+pub const DEMO_PASSWORD: &str = "gongfang-demo";
+pub const DEMO_ADMIN_PHONE: &str = "13800000000";
+
+struct DemoWorkshop {
+    name: &'static str,
+    region: &'static str,
+    description: &'static str,
+    contact: &'static str,
+    /// Staff phones are `139{code}0000{n}`: 1 manager, 2 streamer, 3 fulfilment, 4 leader.
+    code: &'static str,
+    staff: [&'static str; 4],
+}
+
+const WORKSHOPS: [DemoWorkshop; 4] = [
+    DemoWorkshop {
+        name: "莓好集市",
+        region: "杭州市建德市杨村桥镇",
+        description: "建德草莓共富工坊：红颜、章姬草莓分级销售，直播带货带动低收入农户增收。",
+        contact: "0571-64000001",
+        code: "001",
+        staff: ["陈经理", "小莓主播", "杨分拣", "周团长"],
+    },
+    DemoWorkshop {
+        name: "茶仙子",
+        region: "杭州市余杭区径山镇",
+        description: "径山茶共富工坊：明前、雨前径山茶，村播团直播销售。",
+        contact: "0571-88000002",
+        code: "002",
+        staff: ["俞经理", "茶仙子主播", "沈打包", "钱团长"],
+    },
+    DemoWorkshop {
+        name: "鱼鹰团",
+        region: "杭州市临平区塘栖镇",
+        description: "塘栖粽子、板鸭、茶糕、枇杷叶茶等特产，社区团购与直播。",
+        contact: "0571-86000003",
+        code: "003",
+        staff: ["朱经理", "鱼鹰主播", "孙发货", "吴团长"],
+    },
+    DemoWorkshop {
+        name: "南阳伞",
+        region: "杭州市萧山区南阳街道",
+        description: "南阳伞共富工坊：共富价雨伞，设计、直播、展销一体。",
+        contact: "0571-82000004",
+        code: "004",
+        staff: ["何经理", "南阳主播", "郑发货", "冯团长"],
+    },
+];
+
+const CUSTOMERS: [(&str, &str); 3] = [("13700000001", "张伟"), ("13700000002", "李娜"), ("13700000003", "王芳")];
+
+const ROLES: [Role; 4] = [Role::Manager, Role::Streamer, Role::Fulfilment, Role::Leader];
+
+pub fn staff_phone(code: &str, n: usize) -> String {
+    format!("139{code}0000{n}")
+}
+
+/// Loads the demo data unless the database already has workshops.
+/// Returns whether anything was loaded.
+pub async fn load_if_empty(state: &AppState) -> AppResult<bool> {
+    if workshop::Entity::find().count(&state.db).await? > 0 {
+        return Ok(false);
+    }
+    load(state).await?;
+    Ok(true)
+}
+
+pub async fn load(state: &AppState) -> AppResult<()> {
+    ensure_platform_admin(&state.db, &state.passwords, DEMO_ADMIN_PHONE, DEMO_PASSWORD).await?;
+    for shop in &WORKSHOPS {
+        load_workshop(state, shop).await?;
+    }
+    for (phone, name) in CUSTOMERS {
+        let account = find_or_create_account(&state.db, &state.passwords, phone, name, Some(DEMO_PASSWORD)).await?;
+        let mut active: account::ActiveModel = account.into();
+        active.is_customer = Set(true);
+        active.update(&state.db).await?;
+    }
+    Ok(())
+}
+
+async fn load_workshop(state: &AppState, shop: &DemoWorkshop) -> AppResult<()> {
+    let created = create_workshop(
+        state,
+        CreateWorkshopRequest {
+            name: shop.name.into(),
+            region: shop.region.into(),
+            description: shop.description.into(),
+            contact: shop.contact.into(),
+            manager: NewMember {
+                phone: staff_phone(shop.code, 1),
+                name: shop.staff[0].into(),
+                password: Some(DEMO_PASSWORD.into()),
+            },
+        },
+    )
+    .await?;
+    for (n, role) in ROLES.iter().enumerate().skip(1) {
+        let member = AddMemberRequest {
+            phone: staff_phone(shop.code, n + 1),
+            name: shop.staff[n].into(),
+            role: *role,
+            password: Some(DEMO_PASSWORD.into()),
+        };
+        add_member(state, created.id, member).await?;
+    }
+    Ok(())
+}
+
+/// The lines `serve --demo` prints and the README lists.
+pub fn accounts_summary() -> String {
+    let mut out = format!("  platform admin      {DEMO_ADMIN_PHONE}\n");
+    for shop in &WORKSHOPS {
+        for (n, role) in ROLES.iter().enumerate() {
+            let label = format!("{} {}", shop.name, role.as_str());
+            out.push_str(&format!("  {label:<18}  {}  ({})\n", staff_phone(shop.code, n + 1), shop.staff[n]));
+        }
+    }
+    for (phone, name) in CUSTOMERS {
+        out.push_str(&format!("  customer            {phone}  ({name})\n"));
+    }
+    out.push_str(&format!("  password for all:   {DEMO_PASSWORD}\n"));
+    out
+}

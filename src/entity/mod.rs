@@ -1,0 +1,7 @@
+//! sea-orm entities, one per table, in the 2.0 dense format. Request and
+//! response types live in each domain's `model.rs`, never here.
+
+pub mod account;
+pub mod auth_token;
+pub mod membership;
+pub mod workshop;

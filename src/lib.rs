@@ -1,0 +1,13 @@
+//! Gongfang: the sales and order backend for village common-prosperity
+//! workshops. The binary (`main.rs`) is a thin CLI over this library.
+
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod entity;
+pub mod error;
+pub mod platform;
+pub mod startup;
+pub mod state;
+pub mod system;
+pub mod workshops;

@@ -1,0 +1,133 @@
+//! The `gongfang` command: serve (default), migrate, seed, admin.
+//! A thin shim over the library; all behaviour lives in `gongfang::*`.
+
+use std::io::Read;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use gongfang::config::Settings;
+use gongfang::platform::{db, telemetry};
+use gongfang::startup::{Application, build_state};
+use gongfang::{auth, demo};
+
+#[derive(Parser)]
+#[command(name = "gongfang", version, about = "Live-commerce backend for common-prosperity workshops")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (the default).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (default from config).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load demo data if the database is empty, and print the demo accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load data into an existing database.
+    Seed {
+        /// The demo workshops, staff and customers from the seed report.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Platform administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a platform admin, or promote an existing account.
+    /// The password is read from GONGFANG_ADMIN_PASSWORD or standard input.
+    Create {
+        #[arg(long)]
+        phone: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load()?;
+    telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve { bind: None, demo: false }) {
+        Command::Serve { bind, demo } => {
+            if let Some(bind) = bind {
+                settings.server.bind = bind;
+            }
+            serve(settings, demo).await
+        }
+        Command::Migrate => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { .. } => seed_demo(settings).await,
+        Command::Admin { command: AdminCommand::Create { phone } } => create_admin(settings, &phone).await,
+    }
+}
+
+async fn serve(settings: Settings, with_demo: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let app = Application::build(settings).await?;
+    if with_demo && demo::load_if_empty(app.state()).await? {
+        println!("Loaded demo data.");
+    }
+    let base = format!("http://{}", display_addr(&app.state().settings.server.bind, app.port()));
+    println!("Gongfang is listening on {base} (ready in {} ms)", started.elapsed().as_millis());
+    println!("  API docs:  {base}/docs");
+    println!("  OpenAPI:   {base}/api/openapi.json");
+    println!("  Health:    {base}/healthz  {base}/readyz  {base}/metrics");
+    if with_demo {
+        println!("Demo accounts:\n{}", demo::accounts_summary());
+    }
+    app.run_until_stopped().await
+}
+
+async fn seed_demo(settings: Settings) -> anyhow::Result<()> {
+    let conn = db::connect(&settings.database).await?;
+    db::migrate(&conn).await?;
+    let state = build_state(settings, conn)?;
+    if demo::load_if_empty(&state).await? {
+        println!("Demo data loaded.\n{}", demo::accounts_summary());
+    } else {
+        println!("The database already has workshops; demo data not loaded again.");
+    }
+    Ok(())
+}
+
+async fn create_admin(settings: Settings, phone: &str) -> anyhow::Result<()> {
+    let password = match std::env::var("GONGFANG_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password (from standard input):");
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input)?;
+            input.lines().next().unwrap_or("").to_owned()
+        }
+    };
+    let conn = db::connect(&settings.database).await?;
+    db::migrate(&conn).await?;
+    let state = build_state(settings, conn)?;
+    let (account, created) = auth::service::ensure_platform_admin(&state.db, &state.passwords, phone, &password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    let verb = if created { "created" } else { "promoted" };
+    println!("platform admin {verb}: account {} ({})", account.id, account.phone);
+    Ok(())
+}
+
+fn display_addr(bind: &str, port: u16) -> String {
+    let host = bind.rsplit_once(':').map_or(bind, |(h, _)| h);
+    let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+    format!("{host}:{port}")
+}

@@ -1,0 +1,13 @@
+//! Infrastructure shared by every domain: database, cache and bus, JSON
+//! extraction, pagination, telemetry. Imports no domain.
+
+pub mod bus;
+pub mod cache;
+pub mod crypto;
+pub mod db;
+pub mod json;
+pub mod pagination;
+pub mod problems;
+pub mod validate;
+pub mod redis_backend;
+pub mod telemetry;

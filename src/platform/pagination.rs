@@ -1,0 +1,69 @@
+//! Cursor pagination: `?limit=` (clamped) and an opaque `cursor`; answers
+//! carry `next_cursor`. Cursors encode the last id seen (keyset, never offset).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{AppError, AppResult};
+
+pub const DEFAULT_LIMIT: u64 = 20;
+pub const MAX_LIMIT: u64 = 100;
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page (default 20, at most 100; larger values are clamped).
+    pub limit: Option<u64>,
+    /// Opaque cursor from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u64,
+    pub after_id: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn resolve(&self) -> AppResult<PageRequest> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let after_id = self.cursor.as_deref().map(decode_cursor).transpose()?;
+        Ok(PageRequest { limit, after_id })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched in id order.
+    pub fn from_rows(mut rows: Vec<T>, request: PageRequest, id_of: impl Fn(&T) -> i64) -> Self {
+        let has_more = rows.len() as u64 > request.limit;
+        rows.truncate(request.limit as usize);
+        let next_cursor = has_more.then(|| rows.last().map(|r| encode_cursor(id_of(r)))).flatten();
+        Self { items: rows, next_cursor }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
+pub fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("id:{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> AppResult<i64> {
+    let invalid = || AppError::invalid("cursor", "not a cursor returned by this API");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    text.strip_prefix("id:")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(invalid)
+}

@@ -1,0 +1,58 @@
+//! Turns every error the framework itself produces (unknown route, wrong
+//! method, bad path or query) into problem+json, never plain text.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+
+use crate::error::{AppError, ErrorCode, PROBLEM_JSON};
+
+pub fn rewrite_plain_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if already_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let error = error_for_status(res.status());
+    let (req, _) = res.into_parts();
+    let response = error.error_response();
+    let res: ServiceResponse<EitherBody<B>> = ServiceResponse::new(req, response).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+fn error_for_status(status: StatusCode) -> AppError {
+    let code = match status.as_u16() {
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 => ErrorCode::PayloadTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        429 => ErrorCode::RateLimited,
+        503 => ErrorCode::ServiceUnavailable,
+        s if s >= 500 => ErrorCode::Internal,
+        _ => ErrorCode::InvalidParameter,
+    };
+    let detail = status.canonical_reason().unwrap_or("request failed").to_lowercase();
+    AppError::new(code, detail)
+}
+
+/// Unknown routes.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::new(ErrorCode::NotFound, format!("no route for {} {}", req.method(), req.path())))
+}
+
+/// A path segment that does not parse (e.g. a non-numeric id) names nothing.
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    AppError::new(ErrorCode::NotFound, format!("no such resource: {err}")).into()
+}
+
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    AppError::new(ErrorCode::InvalidParameter, format!("invalid query string: {err}")).into()
+}

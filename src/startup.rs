@@ -1,0 +1,125 @@
+//! Builds the application: connects storage, binds the port (0 in tests) and
+//! runs the HTTP server beside the background workers until shutdown.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use sea_orm::DatabaseConnection;
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::auth::password::Passwords;
+use crate::config::Settings;
+use crate::platform::bus::Bus;
+use crate::platform::cache::Cache;
+use crate::platform::json::JsonLimit;
+use crate::platform::redis_backend::RedisBackend;
+use crate::platform::{db, problems, telemetry};
+use crate::state::AppState;
+use crate::system::docs::{self, ApiDoc};
+use crate::{auth, system, workshops};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the configured database, then binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database).await?;
+        db::migrate(&db).await?;
+        Self::build_with_db(settings, db).await
+    }
+
+    /// Binds with an already connected (and migrated) database.
+    pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let state = build_state(settings, db)?;
+        let listener = TcpListener::bind(&state.settings.server.bind)?;
+        let port = listener.local_addr()?.port();
+        let server = run_server(listener, state.clone())?;
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM/SIGINT; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let relay = self.state.bus.clone().run_relay();
+        tokio::select! {
+            result = self.server => result?,
+            () = relay => {}
+        }
+        Ok(())
+    }
+}
+
+pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result<AppState> {
+    let redis = if settings.uses_redis() { Some(RedisBackend::new(&settings.cache)?) } else { None };
+    Ok(AppState {
+        db,
+        cache: Cache::new(&settings.cache, redis.clone()),
+        bus: Bus::new(redis),
+        passwords: Passwords::new(&settings.auth)?,
+        settings: Arc::new(settings),
+    })
+}
+
+fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let metrics = metrics()?;
+    let server_settings = state.settings.server.clone();
+    let limit = JsonLimit(server_settings.json_limit_bytes);
+    let mut server = HttpServer::new(move || {
+        let (app, api) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .configure(system::routes::configure)
+            .service(
+                scope::scope("/api/v1")
+                    .configure(auth::routes::configure)
+                    .configure(workshops::routes::configure),
+            )
+            .split_for_parts();
+        app.app_data(web::Data::new(state.clone()))
+            .app_data(web::Data::new(api))
+            .app_data(web::Data::new(limit))
+            .app_data(web::PathConfig::default().error_handler(problems::path_error))
+            .app_data(web::QueryConfig::default().error_handler(problems::query_error))
+            .route("/api/openapi.json", web::get().to(docs::openapi_json))
+            .route("/docs", web::get().to(docs::docs_page))
+            .route("/docs/swagger-ui-bundle.js", web::get().to(docs::swagger_js))
+            .route("/docs/swagger-ui.css", web::get().to(docs::swagger_css))
+            .default_service(web::to(problems::not_found))
+            .wrap(ErrorHandlers::new().default_handler(problems::rewrite_plain_errors))
+            .wrap(metrics.clone())
+            .wrap(from_fn(telemetry::request_id))
+    })
+    .listen(listener)?
+    .shutdown_timeout(server_settings.shutdown_timeout_secs)
+    .client_request_timeout(Duration::from_secs(10))
+    .client_disconnect_timeout(Duration::from_secs(2));
+    if server_settings.workers > 0 {
+        server = server.workers(server_settings.workers);
+    }
+    Ok(server.run())
+}
+
+fn metrics() -> anyhow::Result<PrometheusMetrics> {
+    PrometheusMetricsBuilder::new("gongfang")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNKNOWN")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics: {e}"))
+}

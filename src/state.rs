@@ -1,0 +1,20 @@
+//! What every request handler can reach: the database, cache, bus, password
+//! hasher and settings. Built once by `startup` and shared by all workers.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::password::Passwords;
+use crate::config::Settings;
+use crate::platform::bus::Bus;
+use crate::platform::cache::Cache;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub cache: Cache,
+    pub bus: Bus,
+    pub passwords: Passwords,
+    pub settings: Arc<Settings>,
+}

@@ -1,0 +1,91 @@
+//! The OpenAPI document (generated from the handlers' annotations) and the
+//! Swagger UI page that renders it, with its assets compiled into the binary.
+
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ErrorCode, FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gongfang API",
+        description = "Sales and order backend for village common-prosperity workshops: \
+            live sessions, flash deals, group-buys, fulfilment and farmers' income. \
+            Money is integer fen; times are RFC 3339 UTC; errors are application/problem+json.",
+    ),
+    paths(openapi_json, docs_page, swagger_js, swagger_css, metrics),
+    components(schemas(Problem, ErrorCode, FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "system", description = "Health, readiness, metrics and this document"),
+        (name = "auth", description = "Accounts and bearer tokens"),
+        (name = "workshops", description = "Workshops and their staff"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// This OpenAPI 3 document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json")))]
+pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
+}
+
+/// A browsable page of this document (Swagger UI, served locally).
+#[utoipa::path(get, path = "/docs", tag = "system", responses((status = 200, description = "HTML page", content_type = "text/html")))]
+pub async fn docs_page() -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::html()).body(DOCS_HTML)
+}
+
+/// Prometheus metrics: request counts and latency histograms per route and status.
+#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+#[allow(dead_code)]
+async fn metrics() {}
+
+/// Swagger UI script used by the docs page.
+#[utoipa::path(get, path = "/docs/swagger-ui-bundle.js", tag = "system", responses((status = 200, description = "JavaScript", content_type = "application/javascript")))]
+pub async fn swagger_js() -> HttpResponse {
+    asset("application/javascript", include_bytes!("../../assets/swagger-ui/swagger-ui-bundle.js"))
+}
+
+/// Swagger UI stylesheet used by the docs page.
+#[utoipa::path(get, path = "/docs/swagger-ui.css", tag = "system", responses((status = 200, description = "CSS", content_type = "text/css")))]
+pub async fn swagger_css() -> HttpResponse {
+    asset("text/css", include_bytes!("../../assets/swagger-ui/swagger-ui.css"))
+}
+
+fn asset(content_type: &str, bytes: &'static [u8]) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(bytes)
+}
+
+const DOCS_HTML: &str = r##"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Gongfang API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#swagger-ui", deepLinking: true });
+</script>
+</body>
+</html>
+"##;

@@ -1,0 +1,5 @@
+//! Operational endpoints: liveness, readiness, the OpenAPI document and the
+//! docs page (Swagger UI served from the binary, no CDN).
+
+pub mod docs;
+pub mod routes;

@@ -1,0 +1,6 @@
+//! Workshops (the tenants) and their staff: managers, streamers, fulfilment
+//! staff and group-buy leaders.
+
+pub mod model;
+pub mod routes;
+pub mod service;
