@@ -115,7 +115,10 @@ impl Settings {
                 "production needs DATABASE_URL pointing at PostgreSQL"
             );
         }
-        anyhow::ensure!(self.auth.hash_concurrency > 0, "auth.hash_concurrency must be > 0");
+        anyhow::ensure!(
+            self.auth.hash_concurrency > 0,
+            "auth.hash_concurrency must be > 0"
+        );
         Ok(())
     }
 

@@ -60,9 +60,18 @@ const WORKSHOPS: [DemoWorkshop; 4] = [
     },
 ];
 
-const CUSTOMERS: [(&str, &str); 3] = [("13700000001", "张伟"), ("13700000002", "李娜"), ("13700000003", "王芳")];
+const CUSTOMERS: [(&str, &str); 3] = [
+    ("13700000001", "张伟"),
+    ("13700000002", "李娜"),
+    ("13700000003", "王芳"),
+];
 
-const ROLES: [Role; 4] = [Role::Manager, Role::Streamer, Role::Fulfilment, Role::Leader];
+const ROLES: [Role; 4] = [
+    Role::Manager,
+    Role::Streamer,
+    Role::Fulfilment,
+    Role::Leader,
+];
 
 pub fn staff_phone(code: &str, n: usize) -> String {
     format!("139{code}0000{n}")
@@ -84,7 +93,14 @@ pub async fn load(state: &AppState) -> AppResult<()> {
         load_workshop(state, shop).await?;
     }
     for (phone, name) in CUSTOMERS {
-        let account = find_or_create_account(&state.db, &state.passwords, phone, name, Some(DEMO_PASSWORD)).await?;
+        let account = find_or_create_account(
+            &state.db,
+            &state.passwords,
+            phone,
+            name,
+            Some(DEMO_PASSWORD),
+        )
+        .await?;
         let mut active: account::ActiveModel = account.into();
         active.is_customer = Set(true);
         active.update(&state.db).await?;
@@ -126,7 +142,11 @@ pub fn accounts_summary() -> String {
     for shop in &WORKSHOPS {
         for (n, role) in ROLES.iter().enumerate() {
             let label = format!("{} {}", shop.name, role.as_str());
-            out.push_str(&format!("  {label:<18}  {}  ({})\n", staff_phone(shop.code, n + 1), shop.staff[n]));
+            out.push_str(&format!(
+                "  {label:<18}  {}  ({})\n",
+                staff_phone(shop.code, n + 1),
+                shop.staff[n]
+            ));
         }
     }
     for (phone, name) in CUSTOMERS {

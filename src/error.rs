@@ -140,7 +140,10 @@ impl AppError {
     }
 
     pub fn overflow() -> Self {
-        Self::new(ErrorCode::AmountOverflow, "an amount is too large to compute")
+        Self::new(
+            ErrorCode::AmountOverflow,
+            "an amount is too large to compute",
+        )
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
@@ -204,10 +207,16 @@ impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                return Self::new(ErrorCode::AlreadyExists, "a record with these values already exists");
+                return Self::new(
+                    ErrorCode::AlreadyExists,
+                    "a record with these values already exists",
+                );
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                return Self::new(ErrorCode::ValidationFailed, "a referenced record does not exist");
+                return Self::new(
+                    ErrorCode::ValidationFailed,
+                    "a referenced record does not exist",
+                );
             }
             _ => {}
         }

@@ -5,13 +5,18 @@ use std::io::Read;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use gongfang::auth::service::AdminOutcome;
 use gongfang::config::Settings;
 use gongfang::platform::{db, telemetry};
 use gongfang::startup::{Application, build_state};
 use gongfang::{auth, demo};
 
 #[derive(Parser)]
-#[command(name = "gongfang", version, about = "Live-commerce backend for common-prosperity workshops")]
+#[command(
+    name = "gongfang",
+    version,
+    about = "Live-commerce backend for common-prosperity workshops"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -58,7 +63,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut settings = Settings::load()?;
     telemetry::init(&settings.log);
-    match cli.command.unwrap_or(Command::Serve { bind: None, demo: false }) {
+    match cli.command.unwrap_or(Command::Serve {
+        bind: None,
+        demo: false,
+    }) {
         Command::Serve { bind, demo } => {
             if let Some(bind) = bind {
                 settings.server.bind = bind;
@@ -72,7 +80,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { .. } => seed_demo(settings).await,
-        Command::Admin { command: AdminCommand::Create { phone } } => create_admin(settings, &phone).await,
+        Command::Admin {
+            command: AdminCommand::Create { phone },
+        } => create_admin(settings, &phone).await,
     }
 }
 
@@ -82,8 +92,14 @@ async fn serve(settings: Settings, with_demo: bool) -> anyhow::Result<()> {
     if with_demo && demo::load_if_empty(app.state()).await? {
         println!("Loaded demo data.");
     }
-    let base = format!("http://{}", display_addr(&app.state().settings.server.bind, app.port()));
-    println!("Gongfang is listening on {base} (ready in {} ms)", started.elapsed().as_millis());
+    let base = format!(
+        "http://{}",
+        display_addr(&app.state().settings.server.bind, app.port())
+    );
+    println!(
+        "Gongfang is listening on {base} (ready in {} ms)",
+        started.elapsed().as_millis()
+    );
     println!("  API docs:  {base}/docs");
     println!("  OpenAPI:   {base}/api/openapi.json");
     println!("  Health:    {base}/healthz  {base}/readyz  {base}/metrics");
@@ -118,11 +134,19 @@ async fn create_admin(settings: Settings, phone: &str) -> anyhow::Result<()> {
     let conn = db::connect(&settings.database).await?;
     db::migrate(&conn).await?;
     let state = build_state(settings, conn)?;
-    let (account, created) = auth::service::ensure_platform_admin(&state.db, &state.passwords, phone, &password)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-    let verb = if created { "created" } else { "promoted" };
-    println!("platform admin {verb}: account {} ({})", account.id, account.phone);
+    let (account, outcome) =
+        auth::service::ensure_platform_admin(&state.db, &state.passwords, phone, &password)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    let what = match outcome {
+        AdminOutcome::Created => "created",
+        AdminOutcome::Promoted => "promoted (password unchanged)",
+        AdminOutcome::AlreadyAdmin => "already a platform admin; nothing changed",
+    };
+    println!(
+        "platform admin {}: account {}, {what}",
+        account.phone, account.id
+    );
     Ok(())
 }
 

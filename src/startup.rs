@@ -44,7 +44,11 @@ impl Application {
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
         let server = run_server(listener, state.clone())?;
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -67,7 +71,11 @@ impl Application {
 }
 
 pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result<AppState> {
-    let redis = if settings.uses_redis() { Some(RedisBackend::new(&settings.cache)?) } else { None };
+    let redis = if settings.uses_redis() {
+        Some(RedisBackend::new(&settings.cache)?)
+    } else {
+        None
+    };
     Ok(AppState {
         db,
         cache: Cache::new(&settings.cache, redis.clone()),
@@ -99,7 +107,10 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
             .app_data(web::QueryConfig::default().error_handler(problems::query_error))
             .route("/api/openapi.json", web::get().to(docs::openapi_json))
             .route("/docs", web::get().to(docs::docs_page))
-            .route("/docs/swagger-ui-bundle.js", web::get().to(docs::swagger_js))
+            .route(
+                "/docs/swagger-ui-bundle.js",
+                web::get().to(docs::swagger_js),
+            )
             .route("/docs/swagger-ui.css", web::get().to(docs::swagger_css))
             .default_service(web::to(problems::not_found))
             .wrap(ErrorHandlers::new().default_handler(problems::rewrite_plain_errors))

@@ -24,11 +24,19 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_memberships_account", Memberships::Table, Memberships::AccountId))
+            .create_index(index(
+                "ix_memberships_account",
+                Memberships::Table,
+                Memberships::AccountId,
+            ))
             .await?;
         manager.create_table(auth_tokens()).await?;
         manager
-            .create_index(index("ix_auth_tokens_account", AuthTokens::Table, AuthTokens::AccountId))
+            .create_index(index(
+                "ix_auth_tokens_account",
+                AuthTokens::Table,
+                AuthTokens::AccountId,
+            ))
             .await
     }
 
@@ -39,7 +47,9 @@ impl MigrationTrait for Migration {
             Workshops::Table.into_iden(),
             Accounts::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

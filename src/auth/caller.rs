@@ -32,7 +32,11 @@ impl Caller {
         if self.is_platform_admin {
             return Ok(());
         }
-        let mut held = self.memberships.iter().filter(|m| m.workshop_id == workshop_id).peekable();
+        let mut held = self
+            .memberships
+            .iter()
+            .filter(|m| m.workshop_id == workshop_id)
+            .peekable();
         if held.peek().is_none() {
             return Err(AppError::not_found("workshop"));
         }
@@ -44,11 +48,19 @@ impl Caller {
     }
 
     pub fn require_platform_admin(&self) -> AppResult<()> {
-        if self.is_platform_admin { Ok(()) } else { Err(AppError::forbidden()) }
+        if self.is_platform_admin {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
     }
 
     pub fn require_customer(&self) -> AppResult<()> {
-        if self.is_customer { Ok(()) } else { Err(AppError::forbidden()) }
+        if self.is_customer {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
     }
 
     /// Workshops where the caller holds any of `roles`.
@@ -73,8 +85,10 @@ impl FromRequest for Caller {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))?;
-            let token = token.ok_or_else(|| AppError::unauthorized("send Authorization: Bearer <token>"))?;
+            let state =
+                state.ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))?;
+            let token = token
+                .ok_or_else(|| AppError::unauthorized("send Authorization: Bearer <token>"))?;
             service::authenticate(&state, &token).await
         })
     }
@@ -84,5 +98,6 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 256).then(|| token.to_owned())
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 256)
+        .then(|| token.to_owned())
 }

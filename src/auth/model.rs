@@ -25,9 +25,14 @@ impl Role {
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [Role::Manager, Role::Streamer, Role::Fulfilment, Role::Leader]
-            .into_iter()
-            .find(|r| r.as_str() == value)
+        [
+            Role::Manager,
+            Role::Streamer,
+            Role::Fulfilment,
+            Role::Leader,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == value)
     }
 }
 

@@ -61,7 +61,9 @@ impl Passwords {
             let Ok(parsed) = PasswordHash::new(&hash) else {
                 return Ok(false);
             };
-            Ok(hasher(params).verify_password(password.as_bytes(), &parsed).is_ok())
+            Ok(hasher(params)
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok())
         })
         .await
     }
@@ -78,7 +80,9 @@ impl Passwords {
         work: impl FnOnce() -> AppResult<T> + Send + 'static,
     ) -> AppResult<T> {
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(AppError::internal)?
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(AppError::internal)?
     }
 }
 

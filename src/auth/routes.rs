@@ -11,7 +11,10 @@ use crate::platform::json::Json;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(register).service(login).service(logout).service(me);
+    cfg.service(register)
+        .service(login)
+        .service(logout)
+        .service(me);
 }
 
 /// Register a storefront customer account and receive a token.
@@ -25,7 +28,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/auth/register")]
-async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> AppResult<HttpResponse> {
+async fn register(
+    state: web::Data<AppState>,
+    body: Json<RegisterRequest>,
+) -> AppResult<HttpResponse> {
     let token = service::register(&state, body.0).await?;
     Ok(HttpResponse::Created().json(token))
 }
@@ -41,7 +47,11 @@ async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> Ap
     )
 )]
 #[post("/auth/login")]
-async fn login(state: web::Data<AppState>, req: HttpRequest, body: Json<LoginRequest>) -> AppResult<web::Json<TokenResponse>> {
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<LoginRequest>,
+) -> AppResult<web::Json<TokenResponse>> {
     let ip = client_ip(&req, state.settings.server.trust_forwarded_for);
     Ok(web::Json(service::login(&state, body.0, &ip).await?))
 }
@@ -71,6 +81,10 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<M
 
 fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     let info = req.connection_info();
-    let addr = if trust_forwarded_for { info.realip_remote_addr() } else { info.peer_addr() };
+    let addr = if trust_forwarded_for {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
     addr.unwrap_or("unknown").to_owned()
 }

@@ -9,7 +9,9 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::caller::Caller;
-use super::model::{AccountView, LoginRequest, MeResponse, MembershipView, RegisterRequest, Role, TokenResponse};
+use super::model::{
+    AccountView, LoginRequest, MeResponse, MembershipView, RegisterRequest, Role, TokenResponse,
+};
 use super::password::Passwords;
 use crate::entity::{account, auth_token, membership};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -39,15 +41,20 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> AppResult<Token
     .insert(&state.db)
     .await
     .map_err(|e| match AppError::from(e) {
-        err if err.code == ErrorCode::AlreadyExists => {
-            AppError::new(ErrorCode::AlreadyExists, "this phone number is already registered")
-        }
+        err if err.code == ErrorCode::AlreadyExists => AppError::new(
+            ErrorCode::AlreadyExists,
+            "this phone number is already registered",
+        ),
         err => err,
     })?;
     issue_token(state, account).await
 }
 
-pub async fn login(state: &AppState, req: LoginRequest, client_ip: &str) -> AppResult<TokenResponse> {
+pub async fn login(
+    state: &AppState,
+    req: LoginRequest,
+    client_ip: &str,
+) -> AppResult<TokenResponse> {
     Check::new()
         .text("phone", &req.phone, 1, 32)
         .text("password", &req.password, 1, 128)
@@ -67,7 +74,10 @@ pub async fn login(state: &AppState, req: LoginRequest, client_ip: &str) -> AppR
         }
         _ => {
             limits.record_failure().await;
-            Err(AppError::new(ErrorCode::InvalidCredentials, "phone number or password is wrong"))
+            Err(AppError::new(
+                ErrorCode::InvalidCredentials,
+                "phone number or password is wrong",
+            ))
         }
     }
 }
@@ -86,12 +96,20 @@ pub async fn me(state: &AppState, caller: &Caller) -> AppResult<MeResponse> {
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::unauthorized("account no longer exists"))?;
-    Ok(MeResponse { account: account.into(), roles: caller.memberships.clone() })
+    Ok(MeResponse {
+        account: account.into(),
+        roles: caller.memberships.clone(),
+    })
 }
 
-/// Resolves a bearer token; cached briefly, always checked against expiry.
+/// Resolves a bearer token. With a shared cache (Redis) the result is cached
+/// briefly and evicted on logout or role change; in-process, the database is
+/// asked every time, so revocation is immediate for any process on the file.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Caller> {
     let token_hash = hash_token(&state.settings.auth.secret, token);
+    if !state.cache.is_shared() {
+        return load_caller(&state.db, &token_hash).await;
+    }
     let key = caller_key(&token_hash);
     if let Some(bytes) = state.cache.get(&key).await
         && let Ok(mut caller) = serde_json::from_slice::<Caller>(&bytes)
@@ -114,7 +132,10 @@ async fn load_caller(db: &impl ConnectionTrait, token_hash: &str) -> AppResult<C
         .one(db)
         .await?
         .ok_or_else(invalid)?;
-    let account = account::Entity::find_by_id(token.account_id).one(db).await?.ok_or_else(invalid)?;
+    let account = account::Entity::find_by_id(token.account_id)
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
     Ok(Caller {
         account_id: account.id,
         name: account.name,
@@ -125,14 +146,22 @@ async fn load_caller(db: &impl ConnectionTrait, token_hash: &str) -> AppResult<C
     })
 }
 
-pub async fn memberships_of(db: &impl ConnectionTrait, account_id: i64) -> AppResult<Vec<MembershipView>> {
+pub async fn memberships_of(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+) -> AppResult<Vec<MembershipView>> {
     let rows = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(account_id))
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|m| Role::parse(&m.role).map(|role| MembershipView { workshop_id: m.workshop_id, role }))
+        .filter_map(|m| {
+            Role::parse(&m.role).map(|role| MembershipView {
+                workshop_id: m.workshop_id,
+                role,
+            })
+        })
         .collect())
 }
 
@@ -155,11 +184,18 @@ pub async fn find_or_create_account(
     name: &str,
     password: Option<&str>,
 ) -> AppResult<account::Model> {
-    if let Some(existing) = account::Entity::find().filter(account::Column::Phone.eq(phone)).one(db).await? {
+    if let Some(existing) = account::Entity::find()
+        .filter(account::Column::Phone.eq(phone))
+        .one(db)
+        .await?
+    {
         return Ok(existing);
     }
     let Some(password) = password else {
-        return Err(AppError::invalid("password", "required when the phone number has no account yet"));
+        return Err(AppError::invalid(
+            "password",
+            "required when the phone number has no account yet",
+        ));
     };
     Check::new().text("password", password, 8, 128).finish()?;
     let hash = passwords.hash(password).await?;
@@ -176,24 +212,40 @@ pub async fn find_or_create_account(
     .await?)
 }
 
-/// Creates a platform admin, or promotes the existing account with that phone.
-/// Returns the account and whether it was created.
+/// What `ensure_platform_admin` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminOutcome {
+    Created,
+    Promoted,
+    AlreadyAdmin,
+}
+
+/// Creates a platform admin, or promotes the existing account with that phone
+/// (its password is left as it is).
 pub async fn ensure_platform_admin(
     db: &impl ConnectionTrait,
     passwords: &Passwords,
     phone: &str,
     password: &str,
-) -> AppResult<(account::Model, bool)> {
+) -> AppResult<(account::Model, AdminOutcome)> {
     Check::new().phone("phone", phone).finish()?;
-    let existing = account::Entity::find().filter(account::Column::Phone.eq(phone)).one(db).await?;
-    let created = existing.is_none();
-    let account = find_or_create_account(db, passwords, phone, "平台管理员", Some(password)).await?;
+    let existing = account::Entity::find()
+        .filter(account::Column::Phone.eq(phone))
+        .one(db)
+        .await?;
+    let Some(account) = existing else {
+        let account =
+            find_or_create_account(db, passwords, phone, "平台管理员", Some(password)).await?;
+        let mut active: account::ActiveModel = account.into();
+        active.is_platform_admin = Set(true);
+        return Ok((active.update(db).await?, AdminOutcome::Created));
+    };
     if account.is_platform_admin {
-        return Ok((account, created));
+        return Ok((account, AdminOutcome::AlreadyAdmin));
     }
     let mut active: account::ActiveModel = account.into();
     active.is_platform_admin = Set(true);
-    Ok((active.update(db).await?, created))
+    Ok((active.update(db).await?, AdminOutcome::Promoted))
 }
 
 async fn issue_token(state: &AppState, account: account::Model) -> AppResult<TokenResponse> {
@@ -208,7 +260,11 @@ async fn issue_token(state: &AppState, account: account::Model) -> AppResult<Tok
     }
     .insert(&state.db)
     .await?;
-    Ok(TokenResponse { token, expires_at, account: AccountView::from(account) })
+    Ok(TokenResponse {
+        token,
+        expires_at,
+        account: AccountView::from(account),
+    })
 }
 
 /// Tokens are stored only as a keyed hash: a database leak yields no usable token.

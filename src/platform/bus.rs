@@ -50,7 +50,9 @@ impl Bus {
             match serde_json::to_string(&message) {
                 Ok(text) => {
                     let channel = redis.key("bus");
-                    let _: Option<()> = redis.query(redis::pipe().publish(channel, text).ignore()).await;
+                    let _: Option<()> = redis
+                        .query(redis::pipe().publish(channel, text).ignore())
+                        .await;
                 }
                 Err(err) => tracing::error!(%err, "bus message not serialisable"),
             }

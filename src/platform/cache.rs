@@ -51,12 +51,26 @@ impl Cache {
     }
 
     pub fn kind(&self) -> &'static str {
-        if self.redis.is_some() { "redis" } else { "in_process" }
+        if self.redis.is_some() {
+            "redis"
+        } else {
+            "in_process"
+        }
+    }
+
+    /// Whether every instance sees the same entries (Redis).
+    pub fn is_shared(&self) -> bool {
+        self.redis.is_some()
     }
 
     pub async fn get(&self, key: &str) -> Option<Vec<u8>> {
         match &self.redis {
-            Some(redis) => redis.query::<(Option<Vec<u8>>,)>(redis::pipe().get(redis.key(key))).await?.0,
+            Some(redis) => {
+                redis
+                    .query::<(Option<Vec<u8>>,)>(redis::pipe().get(redis.key(key)))
+                    .await?
+                    .0
+            }
             None => {
                 let entry = self.local.get(key).await?;
                 (entry.expires_at > Instant::now()).then(|| entry.value.clone())
@@ -68,10 +82,15 @@ impl Cache {
         match &self.redis {
             Some(redis) => {
                 let secs = ttl.as_secs().max(1);
-                let _: Option<()> = redis.query(redis::pipe().set_ex(redis.key(key), value, secs).ignore()).await;
+                let _: Option<()> = redis
+                    .query(redis::pipe().set_ex(redis.key(key), value, secs).ignore())
+                    .await;
             }
             None => {
-                let entry = LocalEntry { value: value.to_vec(), expires_at: Instant::now() + ttl };
+                let entry = LocalEntry {
+                    value: value.to_vec(),
+                    expires_at: Instant::now() + ttl,
+                };
                 self.local.insert(key.to_owned(), Arc::new(entry)).await;
             }
         }
@@ -102,10 +121,17 @@ impl Cache {
             let secs = window.as_secs().max(1) as i64;
             let mut pipe = redis::pipe();
             pipe.incr(&full, 1u64)
-                .cmd("EXPIRE").arg(&full).arg(secs).arg("NX").ignore()
+                .cmd("EXPIRE")
+                .arg(&full)
+                .arg(secs)
+                .arg("NX")
+                .ignore()
                 .ttl(&full);
             if let Some((count, ttl)) = redis.query::<(u64, i64)>(&pipe).await {
-                return WindowCount { count, resets_in_secs: ttl.max(1) as u64 };
+                return WindowCount {
+                    count,
+                    resets_in_secs: ttl.max(1) as u64,
+                };
             }
         }
         self.local_hit(key, window).await
@@ -118,12 +144,18 @@ impl Cache {
             let mut pipe = redis::pipe();
             pipe.get(&full).ttl(&full);
             if let Some((count, ttl)) = redis.query::<(Option<u64>, i64)>(&pipe).await {
-                return WindowCount { count: count.unwrap_or(0), resets_in_secs: ttl.max(1) as u64 };
+                return WindowCount {
+                    count: count.unwrap_or(0),
+                    resets_in_secs: ttl.max(1) as u64,
+                };
             }
         }
         let window_state = self.counter(key, window).await;
         let state = window_state.lock().await;
-        WindowCount { count: state.count, resets_in_secs: secs_until(state.ends_at) }
+        WindowCount {
+            count: state.count,
+            resets_in_secs: secs_until(state.ends_at),
+        }
     }
 
     pub async fn reset(&self, key: &str) {
@@ -135,13 +167,18 @@ impl Cache {
         let window_state = self.counter(key, window).await;
         let mut state = window_state.lock().await;
         state.count += 1;
-        WindowCount { count: state.count, resets_in_secs: secs_until(state.ends_at) }
+        WindowCount {
+            count: state.count,
+            resets_in_secs: secs_until(state.ends_at),
+        }
     }
 
     async fn counter(&self, key: &str, window: Duration) -> Arc<Mutex<Window>> {
         let entry = self
             .counters
-            .get_with(key.to_owned(), async { Arc::new(Mutex::new(Window::starting(window))) })
+            .get_with(key.to_owned(), async {
+                Arc::new(Mutex::new(Window::starting(window)))
+            })
             .await;
         {
             let mut state = entry.lock().await;
@@ -155,7 +192,10 @@ impl Cache {
     /// Whether the cache backend answers right now (readiness).
     pub async fn is_up(&self) -> bool {
         match &self.redis {
-            Some(redis) => redis.query_now::<(String,)>(redis::pipe().cmd("PING")).await.is_some(),
+            Some(redis) => redis
+                .query_now::<(String,)>(redis::pipe().cmd("PING"))
+                .await
+                .is_some(),
             None => true,
         }
     }
@@ -163,10 +203,15 @@ impl Cache {
 
 impl Window {
     fn starting(window: Duration) -> Self {
-        Self { count: 0, ends_at: Instant::now() + window }
+        Self {
+            count: 0,
+            ends_at: Instant::now() + window,
+        }
     }
 }
 
 fn secs_until(at: Instant) -> u64 {
-    at.saturating_duration_since(Instant::now()).as_secs().max(1)
+    at.saturating_duration_since(Instant::now())
+        .as_secs()
+        .max(1)
 }

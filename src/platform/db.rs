@@ -58,5 +58,8 @@ pub async fn is_up(db: &DatabaseConnection) -> bool {
 }
 
 pub fn is_postgres(db: &DatabaseConnection) -> bool {
-    matches!(db.get_database_backend(), sea_orm::DatabaseBackend::Postgres)
+    matches!(
+        db.get_database_backend(),
+        sea_orm::DatabaseBackend::Postgres
+    )
 }

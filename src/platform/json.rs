@@ -33,7 +33,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             checked?;
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| AppError::new(ErrorCode::MalformedJson, format!("could not read body: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    AppError::new(
+                        ErrorCode::MalformedJson,
+                        format!("could not read body: {e}"),
+                    )
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
                 }
@@ -51,8 +56,12 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
-    de.end()
-        .map_err(|e| AppError::new(ErrorCode::MalformedJson, format!("trailing characters after the JSON body: {e}")))?;
+    de.end().map_err(|e| {
+        AppError::new(
+            ErrorCode::MalformedJson,
+            format!("trailing characters after the JSON body: {e}"),
+        )
+    })?;
     Ok(value)
 }
 
@@ -63,11 +72,17 @@ fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
         Category::Data => {
             let field = if path == "." { "body".to_owned() } else { path };
             AppError {
-                fields: vec![FieldError { field: field.clone(), message: inner.to_string() }],
+                fields: vec![FieldError {
+                    field: field.clone(),
+                    message: inner.to_string(),
+                }],
                 ..AppError::new(ErrorCode::InvalidBody, format!("{field}: {inner}"))
             }
         }
-        _ => AppError::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {inner}")),
+        _ => AppError::new(
+            ErrorCode::MalformedJson,
+            format!("request body is not valid JSON: {inner}"),
+        ),
     }
 }
 
@@ -104,8 +119,15 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
         Ok(())
     } else {
         Err(AppError::new(

@@ -8,6 +8,6 @@ pub mod db;
 pub mod json;
 pub mod pagination;
 pub mod problems;
-pub mod validate;
 pub mod redis_backend;
 pub mod telemetry;
+pub mod validate;

@@ -46,12 +46,20 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, request: PageRequest, id_of: impl Fn(&T) -> i64) -> Self {
         let has_more = rows.len() as u64 > request.limit;
         rows.truncate(request.limit as usize);
-        let next_cursor = has_more.then(|| rows.last().map(|r| encode_cursor(id_of(r)))).flatten();
-        Self { items: rows, next_cursor }
+        let next_cursor = has_more
+            .then(|| rows.last().map(|r| encode_cursor(id_of(r))))
+            .flatten();
+        Self {
+            items: rows,
+            next_cursor,
+        }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }
 

@@ -7,22 +7,24 @@ use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-use crate::error::{AppError, ErrorCode, PROBLEM_JSON};
+use crate::error::{AppError, ErrorCode};
 
 pub fn rewrite_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let already_problem = res
+    // Our own answers (problem+json, or JSON like /readyz's 503) pass through.
+    let ours = res
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if already_problem {
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/"));
+    if ours {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let error = error_for_status(res.status());
     let (req, _) = res.into_parts();
     let response = error.error_response();
-    let res: ServiceResponse<EitherBody<B>> = ServiceResponse::new(req, response).map_into_right_body();
+    let res: ServiceResponse<EitherBody<B>> =
+        ServiceResponse::new(req, response).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }
 
@@ -39,13 +41,19 @@ fn error_for_status(status: StatusCode) -> AppError {
         s if s >= 500 => ErrorCode::Internal,
         _ => ErrorCode::InvalidParameter,
     };
-    let detail = status.canonical_reason().unwrap_or("request failed").to_lowercase();
+    let detail = status
+        .canonical_reason()
+        .unwrap_or("request failed")
+        .to_lowercase();
     AppError::new(code, detail)
 }
 
 /// Unknown routes.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::new(ErrorCode::NotFound, format!("no route for {} {}", req.method(), req.path())))
+    Err(AppError::new(
+        ErrorCode::NotFound,
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
 }
 
 /// A path segment that does not parse (e.g. a non-numeric id) names nothing.
@@ -54,5 +62,9 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
 }
 
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    AppError::new(ErrorCode::InvalidParameter, format!("invalid query string: {err}")).into()
+    AppError::new(
+        ErrorCode::InvalidParameter,
+        format!("invalid query string: {err}"),
+    )
+    .into()
 }

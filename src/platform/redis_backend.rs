@@ -73,7 +73,10 @@ impl RedisBackend {
     }
 
     fn trip<T>(&self, reason: &str) -> Option<T> {
-        let was_closed = self.open_until_ms.swap(now_ms() + BREAKER_OPEN_MS, Ordering::Relaxed) == 0;
+        let was_closed = self
+            .open_until_ms
+            .swap(now_ms() + BREAKER_OPEN_MS, Ordering::Relaxed)
+            == 0;
         if was_closed {
             tracing::warn!(reason, "redis call failed; bypassing redis for a moment");
         }

@@ -14,7 +14,10 @@ impl Check {
     }
 
     pub fn fail(&mut self, field: &str, message: impl Into<String>) -> &mut Self {
-        self.errors.push(FieldError { field: field.into(), message: message.into() });
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
         self
     }
 
@@ -28,7 +31,10 @@ impl Check {
             return self.fail(field, "must not be blank");
         }
         if let Some(c) = value.chars().find(|c| is_forbidden(*c, field)) {
-            return self.fail(field, format!("must not contain the character U+{:04X}", c as u32));
+            return self.fail(
+                field,
+                format!("must not contain the character U+{:04X}", c as u32),
+            );
         }
         self
     }

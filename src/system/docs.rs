@@ -32,7 +32,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -45,7 +48,9 @@ pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpRespo
 /// A browsable page of this document (Swagger UI, served locally).
 #[utoipa::path(get, path = "/docs", tag = "system", responses((status = 200, description = "HTML page", content_type = "text/html")))]
 pub async fn docs_page() -> HttpResponse {
-    HttpResponse::Ok().content_type(ContentType::html()).body(DOCS_HTML)
+    HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(DOCS_HTML)
 }
 
 /// Prometheus metrics: request counts and latency histograms per route and status.
@@ -56,13 +61,19 @@ async fn metrics() {}
 /// Swagger UI script used by the docs page.
 #[utoipa::path(get, path = "/docs/swagger-ui-bundle.js", tag = "system", responses((status = 200, description = "JavaScript", content_type = "application/javascript")))]
 pub async fn swagger_js() -> HttpResponse {
-    asset("application/javascript", include_bytes!("../../assets/swagger-ui/swagger-ui-bundle.js"))
+    asset(
+        "application/javascript",
+        include_bytes!("../../assets/swagger-ui/swagger-ui-bundle.js"),
+    )
 }
 
 /// Swagger UI stylesheet used by the docs page.
 #[utoipa::path(get, path = "/docs/swagger-ui.css", tag = "system", responses((status = 200, description = "CSS", content_type = "text/css")))]
 pub async fn swagger_css() -> HttpResponse {
-    asset("text/css", include_bytes!("../../assets/swagger-ui/swagger-ui.css"))
+    asset(
+        "text/css",
+        include_bytes!("../../assets/swagger-ui/swagger-ui.css"),
+    )
 }
 
 fn asset(content_type: &str, bytes: &'static [u8]) -> HttpResponse {

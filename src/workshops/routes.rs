@@ -46,8 +46,13 @@ async fn create_workshop(
 /// List workshops (public).
 #[utoipa::path(tag = "workshops", params(PageQuery), responses((status = 200, body = Page<WorkshopView>)))]
 #[get("/workshops")]
-async fn list_workshops(state: web::Data<AppState>, query: web::Query<PageQuery>) -> AppResult<web::Json<Page<WorkshopView>>> {
-    Ok(web::Json(service::list_workshops(&state.db, query.resolve()?).await?))
+async fn list_workshops(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<Page<WorkshopView>>> {
+    Ok(web::Json(
+        service::list_workshops(&state.db, query.resolve()?).await?,
+    ))
 }
 
 /// One workshop (public).
@@ -57,8 +62,13 @@ async fn list_workshops(state: web::Data<AppState>, query: web::Query<PageQuery>
     responses((status = 200, body = WorkshopView), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[get("/workshops/{workshop_id}")]
-async fn get_workshop(state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<WorkshopView>> {
-    Ok(web::Json(service::get_workshop(&state.db, path.into_inner()).await?))
+async fn get_workshop(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<web::Json<WorkshopView>> {
+    Ok(web::Json(
+        service::get_workshop(&state.db, path.into_inner()).await?,
+    ))
 }
 
 /// Add a staff member with a role, creating the account if the phone is new (manager).
@@ -108,7 +118,9 @@ async fn list_members(
 ) -> AppResult<web::Json<Page<MemberView>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;
-    Ok(web::Json(service::list_members(&state.db, workshop_id, query.resolve()?).await?))
+    Ok(web::Json(
+        service::list_members(&state.db, workshop_id, query.resolve()?).await?,
+    ))
 }
 
 /// Remove one membership (manager). The last manager cannot be removed.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::model::{AddMemberRequest, CreateWorkshopRequest, MemberView, NewMember, WorkshopView};
@@ -18,7 +18,10 @@ use crate::platform::pagination::{Page, PageRequest};
 use crate::platform::validate::Check;
 use crate::state::AppState;
 
-pub async fn create_workshop(state: &AppState, req: CreateWorkshopRequest) -> AppResult<WorkshopView> {
+pub async fn create_workshop(
+    state: &AppState,
+    req: CreateWorkshopRequest,
+) -> AppResult<WorkshopView> {
     Check::new()
         .text("name", &req.name, 1, 64)
         .text("region", &req.region, 1, 64)
@@ -39,14 +42,24 @@ pub async fn create_workshop(state: &AppState, req: CreateWorkshopRequest) -> Ap
     .await
     .map_err(|e| rename_conflict(e.into(), "a workshop with this name already exists"))?;
     let manager = &req.manager;
-    let account = find_or_create_account(&txn, &state.passwords, &manager.phone, &manager.name, manager.password.as_deref()).await?;
+    let account = find_or_create_account(
+        &txn,
+        &state.passwords,
+        &manager.phone,
+        &manager.name,
+        manager.password.as_deref(),
+    )
+    .await?;
     insert_membership(&txn, created.id, account.id, Role::Manager).await?;
     txn.commit().await?;
     evict_account(state, account.id).await?;
     Ok(created.into())
 }
 
-pub async fn list_workshops(db: &impl ConnectionTrait, page: PageRequest) -> AppResult<Page<WorkshopView>> {
+pub async fn list_workshops(
+    db: &impl ConnectionTrait,
+    page: PageRequest,
+) -> AppResult<Page<WorkshopView>> {
     let mut query = workshop::Entity::find().order_by_asc(workshop::Column::Id);
     if let Some(after) = page.after_id {
         query = query.filter(workshop::Column::Id.gt(after));
@@ -59,19 +72,38 @@ pub async fn get_workshop(db: &impl ConnectionTrait, id: i64) -> AppResult<Works
     Ok(find_workshop(db, id).await?.into())
 }
 
-pub async fn add_member(state: &AppState, workshop_id: i64, req: AddMemberRequest) -> AppResult<MemberView> {
-    let person = NewMember { phone: req.phone, name: req.name, password: req.password };
+pub async fn add_member(
+    state: &AppState,
+    workshop_id: i64,
+    req: AddMemberRequest,
+) -> AppResult<MemberView> {
+    let person = NewMember {
+        phone: req.phone,
+        name: req.name,
+        password: req.password,
+    };
     check_new_member("", &person)?;
     find_workshop(&state.db, workshop_id).await?;
     let txn = state.db.begin().await?;
-    let account = find_or_create_account(&txn, &state.passwords, &person.phone, &person.name, person.password.as_deref()).await?;
+    let account = find_or_create_account(
+        &txn,
+        &state.passwords,
+        &person.phone,
+        &person.name,
+        person.password.as_deref(),
+    )
+    .await?;
     let row = insert_membership(&txn, workshop_id, account.id, req.role).await?;
     txn.commit().await?;
     evict_account(state, account.id).await?;
     Ok(member_view(row, &account))
 }
 
-pub async fn list_members(db: &impl ConnectionTrait, workshop_id: i64, page: PageRequest) -> AppResult<Page<MemberView>> {
+pub async fn list_members(
+    db: &impl ConnectionTrait,
+    workshop_id: i64,
+    page: PageRequest,
+) -> AppResult<Page<MemberView>> {
     find_workshop(db, workshop_id).await?;
     let mut query = membership::Entity::find()
         .filter(membership::Column::WorkshopId.eq(workshop_id))
@@ -100,7 +132,11 @@ pub async fn list_members(db: &impl ConnectionTrait, workshop_id: i64, page: Pag
 }
 
 /// Removes one membership. The last manager of a workshop cannot be removed.
-pub async fn remove_member(state: &AppState, workshop_id: i64, membership_id: i64) -> AppResult<()> {
+pub async fn remove_member(
+    state: &AppState,
+    workshop_id: i64,
+    membership_id: i64,
+) -> AppResult<()> {
     let row = membership::Entity::find_by_id(membership_id)
         .filter(membership::Column::WorkshopId.eq(workshop_id))
         .one(&state.db)
@@ -113,10 +149,15 @@ pub async fn remove_member(state: &AppState, workshop_id: i64, membership_id: i6
             .count(&state.db)
             .await?;
         if managers <= 1 {
-            return Err(AppError::new(ErrorCode::Conflict, "a workshop must keep at least one manager"));
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "a workshop must keep at least one manager",
+            ));
         }
     }
-    membership::Entity::delete_by_id(row.id).exec(&state.db).await?;
+    membership::Entity::delete_by_id(row.id)
+        .exec(&state.db)
+        .await?;
     evict_account(state, row.account_id).await
 }
 
@@ -149,12 +190,20 @@ fn check_new_member(prefix: &str, person: &NewMember) -> AppResult<()> {
     Check::new()
         .phone(&format!("{prefix}phone"), &person.phone)
         .text(&format!("{prefix}name"), &person.name, 1, 64)
-        .optional_text(&format!("{prefix}password"), person.password.as_deref(), 128)
+        .optional_text(
+            &format!("{prefix}password"),
+            person.password.as_deref(),
+            128,
+        )
         .finish()
 }
 
 fn rename_conflict(err: AppError, detail: &str) -> AppError {
-    if err.code == ErrorCode::AlreadyExists { AppError::new(ErrorCode::AlreadyExists, detail) } else { err }
+    if err.code == ErrorCode::AlreadyExists {
+        AppError::new(ErrorCode::AlreadyExists, detail)
+    } else {
+        err
+    }
 }
 
 fn member_view(m: membership::Model, a: &account::Model) -> MemberView {
