@@ -3,5 +3,11 @@
 
 pub mod account;
 pub mod auth_token;
+pub mod farmer;
+pub mod lot;
 pub mod membership;
+pub mod outbox;
+pub mod product;
+pub mod sku;
+pub mod stock_movement;
 pub mod workshop;

@@ -12,6 +12,14 @@ pub struct Model {
     pub description: String,
     pub contact: String,
     pub created_at: DateTimeUtc,
+    /// Common-prosperity price band, basis points of the market reference.
+    pub cp_band_min_bp: i32,
+    pub cp_band_max_bp: i32,
+    pub show_exact_stock: bool,
+    pub low_stock_threshold: i32,
+    pub shipping_flat_fen: i64,
+    pub free_shipping_threshold_fen: i64,
+    pub cold_chain_surcharge_fen: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

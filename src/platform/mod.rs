@@ -6,6 +6,7 @@ pub mod cache;
 pub mod crypto;
 pub mod db;
 pub mod json;
+pub mod outbox;
 pub mod pagination;
 pub mod problems;
 pub mod redis_backend;

@@ -174,7 +174,7 @@ async fn prepare_template(server: &str) -> String {
     name
 }
 
-/// Templates of earlier builds; one still in use by another run stays.
+/// Templates of builds over an hour old (a concurrent run's template is younger).
 async fn drop_stale_templates(admin: &DatabaseConnection, current: &str) {
     let rows = admin
         .query_all_raw(sea_orm::Statement::from_string(
@@ -183,8 +183,21 @@ async fn drop_stale_templates(admin: &DatabaseConnection, current: &str) {
         ))
         .await
         .unwrap_or_default();
+    let hour_ago = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+        .saturating_sub(3600);
     for row in rows {
-        if let Ok(name) = row.try_get::<String>("", "datname") {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let built_at = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
+        if built_at < hour_ago {
             let _ = admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
                 .await;
