@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
 use crate::config::Settings;
+use crate::orders::provider::Providers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 
@@ -16,5 +17,6 @@ pub struct AppState {
     pub cache: Cache,
     pub bus: Bus,
     pub passwords: Passwords,
+    pub payments: Providers,
     pub settings: Arc<Settings>,
 }

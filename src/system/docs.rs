@@ -23,6 +23,9 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "system", description = "Health, readiness, metrics and this document"),
         (name = "auth", description = "Accounts and bearer tokens"),
         (name = "workshops", description = "Workshops and their staff"),
+        (name = "orders", description = "Orders: checkout, reservation, history, cancellation, refunds"),
+        (name = "payments", description = "Payments and provider webhooks"),
+        (name = "cart", description = "A customer's addresses and cart"),
     )
 )]
 pub struct ApiDoc;
