@@ -40,6 +40,10 @@ pub enum ErrorCode {
     InvalidSignature,
     PaymentMismatch,
     RefundExceedsPayment,
+    SoldOut,
+    DealNotStarted,
+    DealEnded,
+    Overloaded,
     ServiceUnavailable,
     Internal,
 }
@@ -65,8 +69,11 @@ impl ErrorCode {
             | NotInSeason
             | Unavailable
             | InvalidTransition
-            | RefundExceedsPayment => StatusCode::CONFLICT,
-            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            | RefundExceedsPayment
+            | SoldOut
+            | DealNotStarted
+            | DealEnded => StatusCode::CONFLICT,
+            RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod address;
+pub mod allotment;
 pub mod auth_token;
 pub mod cart_line;
+pub mod deal;
 pub mod farmer;
 pub mod idempotency_key;
 pub mod lot;

@@ -27,6 +27,10 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The deal or campaign stock this order's units were drawn from.
+    pub allotment_id: Option<i64>,
+    /// The per-buyer limit this order counts against besides its SKUs ("deal:7").
+    pub limit_scope: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

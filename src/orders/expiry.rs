@@ -14,7 +14,7 @@ use serde_json::json;
 use super::idempotency;
 use super::service::{resource_key, transition};
 use super::status::OrderStatus;
-use super::stock;
+use super::{allotments, stock};
 use crate::entity::{order, order_line};
 use crate::error::AppResult;
 use crate::platform::{db, outbox};
@@ -92,14 +92,18 @@ pub async fn cancel_unpaid(
         .all(db)
         .await?;
     for line in &lines {
-        stock::release(db, line.sku_id, line.quantity as i64).await?;
-        stock::uncount_purchase(
-            db,
-            order.customer_id,
-            &format!("sku:{}", line.sku_id),
-            line.quantity as i64,
-        )
-        .await?;
+        let quantity = line.quantity as i64;
+        match order.allotment_id {
+            Some(allotment) => {
+                allotments::give_back(db, allotment, line.sku_id, quantity).await?;
+            }
+            None => stock::release(db, line.sku_id, quantity).await?,
+        }
+        let sku_scope = format!("sku:{}", line.sku_id);
+        stock::uncount_purchase(db, order.customer_id, &sku_scope, quantity).await?;
+        if let Some(scope) = &order.limit_scope {
+            stock::uncount_purchase(db, order.customer_id, scope, quantity).await?;
+        }
     }
     let event = if actor_id.is_some() {
         "order.cancelled"

@@ -2,6 +2,8 @@
 //! idempotency, payments through a provider, expiry, cancellation and refunds.
 
 pub mod addresses;
+pub mod allotments;
+pub mod batch;
 pub mod cart;
 pub mod cart_routes;
 pub mod expiry;

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::idempotency::Claim;
 use super::model::{AddressView, LineRequest, OrderLineView, OrderView};
 use super::status::OrderStatus;
-use super::stock;
+use super::{allotments, stock};
 use crate::entity::{order, order_event, order_line, product, sku, workshop};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::platform::{db, outbox};
@@ -33,6 +33,10 @@ pub struct PlaceOrder {
     pub entitled_prices: HashMap<i64, i64>,
     /// Overrides the configured payment window (flash deals are shorter).
     pub payment_window: Option<Duration>,
+    /// Draw the units from this allotment (deal or campaign) instead of the SKU.
+    pub allotment_id: Option<i64>,
+    /// A per-buyer limit besides the SKUs' own: (scope such as "campaign:3", limit).
+    pub extra_limit: Option<(String, i64)>,
 }
 
 /// A SKU with what pricing and checks need.
@@ -78,10 +82,19 @@ pub async fn place_in(
 ) -> AppResult<OrderView> {
     let mut subtotal: i64 = 0;
     let mut cold_chain = false;
+    if let Some((scope, limit)) = &request.extra_limit {
+        let units: i64 = lines.values().sum();
+        if !stock::count_purchase(db, request.customer_id, scope, units, *limit).await? {
+            return Err(AppError::new(
+                ErrorCode::LimitExceeded,
+                format!("at most {limit} per buyer"),
+            ));
+        }
+    }
     for (&sku_id, &quantity) in lines {
         let item = &priced[&sku_id];
         check_sellable(item)?;
-        hold_units(db, request.customer_id, item, quantity).await?;
+        hold_units(db, request, item, quantity).await?;
         let unit = request
             .entitled_prices
             .get(&sku_id)
@@ -123,6 +136,8 @@ pub async fn place_in(
         paid_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        allotment_id: Set(request.allotment_id),
+        limit_scope: Set(request.extra_limit.as_ref().map(|(scope, _)| scope.clone())),
         ..Default::default()
     }
     .insert(db)
@@ -268,10 +283,11 @@ pub fn in_sale_window(start: Option<i16>, end: Option<i16>, month: i16) -> bool 
 
 async fn hold_units(
     db: &impl ConnectionTrait,
-    customer_id: i64,
+    request: &PlaceOrder,
     item: &Priced,
     quantity: i64,
 ) -> AppResult<()> {
+    let customer_id = request.customer_id;
     if let Some(limit) = item.sku.per_buyer_limit {
         let scope = format!("sku:{}", item.sku.id);
         if !stock::count_purchase(db, customer_id, &scope, quantity, limit as i64).await? {
@@ -280,6 +296,15 @@ async fn hold_units(
                 format!("{} is limited to {limit} per buyer", item.sku.name),
             ));
         }
+    }
+    if let Some(allotment) = request.allotment_id {
+        if allotments::take(db, allotment, quantity).await? < quantity {
+            return Err(AppError::new(
+                ErrorCode::SoldOut,
+                format!("{} is sold out", item.sku.name),
+            ));
+        }
+        return Ok(());
     }
     if !stock::reserve(db, item.sku.id, quantity).await? {
         return Err(AppError::new(

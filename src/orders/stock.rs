@@ -39,19 +39,15 @@ pub async fn sell(
     quantity: i64,
     order_id: i64,
 ) -> AppResult<()> {
-    execute(
-        db,
-        "UPDATE skus SET reserved = reserved - $1, on_hand = on_hand - $1, updated_at = $3 WHERE id = $2",
-        vec![quantity.into(), sku_id.into(), Utc::now().into()],
-    )
-    .await?;
-    record(
+    let reason = format!("order {order_id} paid");
+    move_on_hand(
         db,
         workshop_id,
         sku_id,
-        "sale",
         -quantity,
-        &format!("order {order_id} paid"),
+        -quantity,
+        "sale",
+        &reason,
     )
     .await
 }
@@ -64,21 +60,27 @@ pub async fn restock(
     quantity: i64,
     order_id: i64,
 ) -> AppResult<()> {
+    let reason = format!("order {order_id} refunded before shipping");
+    move_on_hand(db, workshop_id, sku_id, quantity, 0, "return", &reason).await
+}
+
+/// Changes on_hand (and reserved) and appends the matching movement.
+async fn move_on_hand(
+    db: &impl ConnectionTrait,
+    workshop_id: i64,
+    sku_id: i64,
+    on_hand_delta: i64,
+    reserved_delta: i64,
+    kind: &str,
+    reason: &str,
+) -> AppResult<()> {
     execute(
         db,
-        "UPDATE skus SET on_hand = on_hand + $1, updated_at = $3 WHERE id = $2",
-        vec![quantity.into(), sku_id.into(), Utc::now().into()],
+        "UPDATE skus SET on_hand = on_hand + $1, reserved = reserved + $2, updated_at = $4 WHERE id = $3",
+        vec![on_hand_delta.into(), reserved_delta.into(), sku_id.into(), Utc::now().into()],
     )
     .await?;
-    record(
-        db,
-        workshop_id,
-        sku_id,
-        "return",
-        quantity,
-        &format!("order {order_id} refunded before shipping"),
-    )
-    .await
+    record(db, workshop_id, sku_id, kind, on_hand_delta, reason).await
 }
 
 async fn record(
