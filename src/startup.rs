@@ -85,6 +85,7 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         bus: Bus::new(redis),
         passwords: Passwords::new(&settings.auth)?,
         payments: Providers::new(&settings.payments),
+        session_pricing: Arc::new(crate::orders::service::NoSessionPricing),
         settings: Arc::new(settings),
     })
 }

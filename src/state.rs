@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::password::Passwords;
 use crate::config::Settings;
 use crate::orders::provider::Providers;
+use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 
@@ -18,5 +19,7 @@ pub struct AppState {
     pub bus: Bus,
     pub passwords: Passwords,
     pub payments: Providers,
+    /// Live-session prices for orders, installed by the live domain.
+    pub session_pricing: Arc<dyn SessionPricing>,
     pub settings: Arc<Settings>,
 }

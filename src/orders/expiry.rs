@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -22,13 +21,17 @@ use crate::state::AppState;
 
 const BATCH: u64 = 200;
 
+/// Bus topic: units of an unpaid order went back to an open allotment (a
+/// sold-out deal may sell again).
+pub const REPLENISHED: &str = "orders.allotment_replenished";
+
 /// Runs until the process stops.
 pub async fn run(state: AppState) {
     let interval = Duration::from_millis(state.settings.orders.expiry_interval_ms.max(10));
     let mut ticks: u64 = 0;
     loop {
         tokio::time::sleep(interval).await;
-        match expire_due(&state.db).await {
+        match expire_due(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "expired unpaid orders"),
             Err(err) => tracing::warn!(error = ?err, "order expiry pass failed"),
@@ -43,7 +46,8 @@ pub async fn run(state: AppState) {
 }
 
 /// Expires every due order; returns how many this call expired.
-pub async fn expire_due(conn: &DatabaseConnection) -> AppResult<u64> {
+pub async fn expire_due(state: &AppState) -> AppResult<u64> {
+    let conn = &state.db;
     let mut expired = 0;
     loop {
         let due = order::Entity::find()
@@ -56,9 +60,15 @@ pub async fn expire_due(conn: &DatabaseConnection) -> AppResult<u64> {
         let found = due.len() as u64;
         for order in &due {
             let txn = db::begin_write(conn).await?;
-            if cancel_unpaid(&txn, order, None, "payment window expired").await? {
+            if cancel_unpaid(state, &txn, order, None, "payment window expired").await? {
                 txn.commit().await?;
                 expired += 1;
+                if let Some(allotment) = order.allotment_id {
+                    state
+                        .bus
+                        .publish(REPLENISHED, json!({"allotment_id": allotment}))
+                        .await;
+                }
             }
         }
         if found < BATCH {
@@ -70,7 +80,8 @@ pub async fn expire_due(conn: &DatabaseConnection) -> AppResult<u64> {
 /// Cancels an unpaid order and gives its units back, if it is still unpaid.
 /// Returns false when someone else (payment, another instance) got there first.
 pub async fn cancel_unpaid(
-    db: &impl ConnectionTrait,
+    state: &AppState,
+    db: &DatabaseTransaction,
     order: &order::Model,
     actor_id: Option<i64>,
     reason: &str,
@@ -98,6 +109,12 @@ pub async fn cancel_unpaid(
                 allotments::give_back(db, allotment, line.sku_id, quantity).await?;
             }
             None => stock::release(db, line.sku_id, quantity).await?,
+        }
+        if let (Some(session), None) = (order.live_session_id, order.allotment_id) {
+            state
+                .session_pricing
+                .release(db, session, line.sku_id, quantity)
+                .await?;
         }
         let sku_scope = format!("sku:{}", line.sku_id);
         stock::uncount_purchase(db, order.customer_id, &sku_scope, quantity).await?;

@@ -63,8 +63,14 @@ pub async fn cancel_order(
     match OrderStatus::parse(&order.status) {
         Some(OrderStatus::PendingPayment) => {
             let txn = db::begin_write(&state.db).await?;
-            if !expiry::cancel_unpaid(&txn, &order, Some(customer_id), "cancelled by the customer")
-                .await?
+            if !expiry::cancel_unpaid(
+                state,
+                &txn,
+                &order,
+                Some(customer_id),
+                "cancelled by the customer",
+            )
+            .await?
             {
                 return Err(AppError::new(
                     ErrorCode::InvalidTransition,

@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::json;
 
 use super::idempotency::Claim;
@@ -61,6 +64,7 @@ pub async fn place_order(
         .payment_window
         .unwrap_or(Duration::seconds(state.settings.orders.payment_window_secs));
     let txn = db::begin_write(&state.db).await?;
+    let request = with_session_terms(state, &txn, request, &lines).await?;
     let view = place_in(&txn, &request, &lines, &priced, &shop, window).await?;
     if let Some(claim) = claim {
         claim
@@ -69,6 +73,29 @@ pub async fn place_order(
     }
     txn.commit().await?;
     Ok(view)
+}
+
+/// An order placed in a live session gets the session's prices (unless the
+/// channel already set its own) and is attributed to its streamer.
+async fn with_session_terms(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    mut request: PlaceOrder,
+    lines: &BTreeMap<i64, i64>,
+) -> AppResult<PlaceOrder> {
+    let Some(session_id) = request.live_session_id else {
+        return Ok(request);
+    };
+    if !request.entitled_prices.is_empty() {
+        return Ok(request);
+    }
+    let terms = state
+        .session_pricing
+        .entitle(txn, session_id, lines)
+        .await?;
+    request.entitled_prices = terms.prices;
+    request.streamer_id = request.streamer_id.or(terms.streamer_id);
+    Ok(request)
 }
 
 /// The transactional part of placing one order.
@@ -455,5 +482,55 @@ pub fn order_view(order: order::Model, lines: Vec<OrderLineView>) -> OrderView {
         expires_at: order.expires_at,
         paid_at: order.paid_at,
         created_at: order.created_at,
+    }
+}
+
+/// Terms a live session entitles its buyers to: unit prices by SKU and the
+/// streamer the order is attributed to.
+#[derive(Debug, Clone, Default)]
+pub struct SessionTerms {
+    pub prices: HashMap<i64, i64>,
+    pub streamer_id: Option<i64>,
+}
+
+/// The boundary through which orders learn live-session prices without
+/// importing the live domain (which implements it and is installed at start-up).
+#[async_trait::async_trait]
+pub trait SessionPricing: Send + Sync {
+    /// Prices for `lines` bought in `session_id`; takes units under live stock
+    /// caps inside the order's transaction `db`.
+    async fn entitle(
+        &self,
+        db: &DatabaseTransaction,
+        session_id: i64,
+        lines: &BTreeMap<i64, i64>,
+    ) -> AppResult<SessionTerms>;
+
+    /// Gives capped live units back when an unpaid order is cancelled.
+    async fn release(
+        &self,
+        db: &DatabaseTransaction,
+        session_id: i64,
+        sku_id: i64,
+        quantity: i64,
+    ) -> AppResult<()>;
+}
+
+/// Used until a live domain installs its own: no session entitles anything.
+pub struct NoSessionPricing;
+
+#[async_trait::async_trait]
+impl SessionPricing for NoSessionPricing {
+    async fn entitle(
+        &self,
+        _: &DatabaseTransaction,
+        _: i64,
+        _: &BTreeMap<i64, i64>,
+    ) -> AppResult<SessionTerms> {
+        Ok(SessionTerms::default())
+    }
+
+    async fn release(&self, _: &DatabaseTransaction, _: i64, _: i64, _: i64) -> AppResult<()> {
+        Ok(())
     }
 }
