@@ -44,7 +44,8 @@ pub struct BatchRequest {
 /// What a batch did, for the caller's in-memory sold-out gate.
 pub struct BatchOutcome {
     pub sold: usize,
-    pub exhausted: bool,
+    /// Units left in the allotment after the batch (unknown if it failed).
+    pub remaining: Option<i64>,
     /// A customer's second request in the same batch waits for the next one.
     pub deferred: Vec<BatchRequest>,
 }
@@ -57,7 +58,7 @@ pub async fn place_batch(
     let (batch, deferred) = one_per_customer(requests);
     let customers: Vec<i64> = batch.iter().map(|r| r.customer_id).collect();
     match run(conn, sale, &batch).await {
-        Ok((winners, passed, exhausted)) => {
+        Ok((winners, passed, remaining)) => {
             let sold = winners.len();
             let mut winners = winners.into_iter();
             for request in batch {
@@ -76,11 +77,7 @@ pub async fn place_batch(
                 };
                 let _ = request.reply.send(answer);
             }
-            BatchOutcome {
-                sold,
-                exhausted,
-                deferred,
-            }
+            BatchOutcome { sold, remaining: Some(remaining), deferred }
         }
         Err(err) => {
             tracing::warn!(error = ?err, buyers = customers.len(), "flash batch failed");
@@ -89,11 +86,7 @@ pub async fn place_batch(
                     AppError::new(err.code, err.detail.clone()).with_retry_after(1)
                 ));
             }
-            BatchOutcome {
-                sold: 0,
-                exhausted: false,
-                deferred,
-            }
+            BatchOutcome { sold: 0, remaining: None, deferred }
         }
     }
 }
@@ -111,7 +104,7 @@ async fn run(
     conn: &DatabaseConnection,
     sale: &AllotmentSale,
     batch: &[BatchRequest],
-) -> AppResult<(Vec<OrderView>, HashSet<i64>, bool)> {
+) -> AppResult<(Vec<OrderView>, HashSet<i64>, i64)> {
     let txn = db::begin_write(conn).await?;
     let passed = count_purchases(&txn, sale, batch).await?;
     let eligible: Vec<&BatchRequest> = batch
@@ -133,9 +126,9 @@ async fn run(
                 .await?;
         }
     }
-    let exhausted = allotments::find(&txn, sale.allotment_id).await?.remaining == 0;
+    let remaining = allotments::find(&txn, sale.allotment_id).await?.remaining;
     txn.commit().await?;
-    Ok((views, passed, exhausted))
+    Ok((views, passed, remaining))
 }
 
 /// One upsert for the whole batch; returns the customers still within the limit.
