@@ -30,6 +30,12 @@ pub enum ErrorCode {
     Conflict,
     RateLimited,
     AmountOverflow,
+    /// The webhook endpoint is disabled; enable it first.
+    WebhookDisabled,
+    /// The delivery is still pending; it will be attempted without help.
+    DeliveryPending,
+    /// A per-workshop limit (e.g. webhook endpoints) is reached.
+    LimitReached,
     ServiceUnavailable,
     Internal,
 }
@@ -46,7 +52,9 @@ impl ErrorCode {
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AlreadyExists | Conflict => StatusCode::CONFLICT,
+            AlreadyExists | Conflict | WebhookDisabled | DeliveryPending | LimitReached => {
+                StatusCode::CONFLICT
+            }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -10,4 +10,5 @@ pub mod platform;
 pub mod startup;
 pub mod state;
 pub mod system;
+pub mod webhooks;
 pub mod workshops;

@@ -1,5 +1,5 @@
 //! What every request handler can reach: the database, cache, bus, password
-//! hasher and settings. Built once by `startup` and shared by all workers.
+//! hasher, metrics registry and settings. Built once by `startup` and shared by all workers.
 
 use std::sync::Arc;
 
@@ -17,4 +17,6 @@ pub struct AppState {
     pub bus: Bus,
     pub passwords: Passwords,
     pub settings: Arc<Settings>,
+    /// Served on `/metrics`; domains register their collectors here.
+    pub metrics: prometheus::Registry,
 }

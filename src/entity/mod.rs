@@ -10,4 +10,7 @@ pub mod outbox;
 pub mod product;
 pub mod sku;
 pub mod stock_movement;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 pub mod workshop;
