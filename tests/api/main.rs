@@ -7,4 +7,5 @@ mod errors;
 mod helpers;
 mod redis_outage;
 mod system;
+mod webhooks;
 mod workshops;
