@@ -28,12 +28,11 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         for sql in [
             "CREATE INDEX ix_outbox_not_fanned_out ON outbox (id) WHERE fanned_out_at IS NULL",
-            "CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (next_attempt_at) \
+            // Claims scan pending deliveries oldest first (heads of their resources come first).
+            "CREATE INDEX ix_webhook_deliveries_pending ON webhook_deliveries (id) \
              WHERE status = 'pending'",
             "CREATE INDEX ix_webhook_deliveries_head ON webhook_deliveries \
              (endpoint_id, resource_key, outbox_id) WHERE status = 'pending'",
-            "CREATE INDEX ix_webhook_deliveries_expiry ON webhook_deliveries (expires_at) \
-             WHERE status = 'pending'",
         ] {
             db.execute_unprepared(sql).await?;
         }

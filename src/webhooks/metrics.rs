@@ -5,8 +5,8 @@ use prometheus::{
     HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 
+use super::record::Finished;
 use super::send::Attempt;
-use super::store::Finished;
 use crate::platform::metrics::register;
 
 #[derive(Clone)]

@@ -7,6 +7,7 @@ pub mod log;
 pub mod log_routes;
 pub mod metrics;
 pub mod model;
+pub mod record;
 pub mod routes;
 pub mod send;
 pub mod service;

@@ -1,24 +1,15 @@
-//! The delivery worker's database work: claiming due deliveries under a lease
-//! (SKIP LOCKED on PostgreSQL, one atomic UPDATE on SQLite), recording outcomes,
-//! auto-disabling failing endpoints, dead-lettering and queue depth.
+//! The delivery worker's queries: claiming due deliveries under a lease (SKIP
+//! LOCKED on PostgreSQL, one atomic UPDATE on SQLite), dead-lettering, queue depth.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
-};
-use serde_json::json;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::events::ENDPOINT_DISABLED;
-use super::send::{Attempt, backoff};
-use crate::config::WebhookSettings;
-use crate::entity::{outbox, webhook_attempt, webhook_delivery, webhook_endpoint};
+use crate::entity::{outbox, webhook_delivery, webhook_endpoint};
 use crate::error::AppResult;
 use crate::platform::db::{is_postgres, statement};
-use crate::platform::outbox::enqueue;
 
 /// A claimed delivery with everything needed to send it.
 pub struct Job {
@@ -27,18 +18,10 @@ pub struct Job {
     pub event: outbox::Model,
 }
 
-/// What recording an attempt did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Finished {
-    Delivered,
-    Retrying,
-    Dead,
-    /// The lease ran out and another worker owns the delivery now.
-    LeaseLost,
-}
-
 /// Claims up to `limit` due deliveries, each the earliest pending one of its
 /// (endpoint, resource), for enabled endpoints; leases them until `lease_until`.
+/// The head check is a correlated MIN over a partial index: its cost stays linear
+/// in the pending rows scanned even before PostgreSQL has statistics.
 pub async fn claim(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -68,10 +51,10 @@ pub async fn claim(
            JOIN webhook_endpoints e ON e.id = d.endpoint_id \
            WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.expires_at > ? \
              AND (d.leased_until IS NULL OR d.leased_until < ?) AND e.enabled = ? \
-             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+             AND d.outbox_id = (SELECT MIN(p.outbox_id) FROM webhook_deliveries p \
                WHERE p.endpoint_id = d.endpoint_id AND p.resource_key = d.resource_key \
-                 AND p.status = 'pending' AND p.outbox_id < d.outbox_id) \
-           ORDER BY d.next_attempt_at, d.id LIMIT ? {lock}) \
+                 AND p.status = 'pending') \
+           ORDER BY d.id LIMIT ? {lock}) \
          RETURNING id"
     );
     let values = vec![
@@ -127,142 +110,6 @@ async fn load_jobs(db: &DatabaseConnection, ids: Vec<i64>) -> AppResult<Vec<Job>
             })
         })
         .collect())
-}
-
-/// Records one attempt: the delivery's new state, the attempt log row and the
-/// endpoint's failure count (disabling it at the threshold), in one transaction.
-pub async fn finish(
-    db: &DatabaseConnection,
-    job: &Job,
-    attempt: &Attempt,
-    hooks: &WebhookSettings,
-) -> AppResult<Finished> {
-    let d = &job.delivery;
-    let attempts = d.attempts.saturating_add(1);
-    let (finished, next) = if attempt.succeeded() {
-        (Finished::Delivered, d.next_attempt_at)
-    } else {
-        let next = attempt.at + backoff(attempts, hooks);
-        let state = if next >= d.expires_at {
-            Finished::Dead
-        } else {
-            Finished::Retrying
-        };
-        (state, next)
-    };
-    let status = match finished {
-        Finished::Delivered => "delivered",
-        Finished::Dead => "dead",
-        _ => "pending",
-    };
-    let txn = db.begin().await?;
-    use webhook_delivery::Column as D;
-    let updated = webhook_delivery::Entity::update_many()
-        .col_expr(D::Status, Expr::value(status))
-        .col_expr(D::Attempts, Expr::value(attempts))
-        .col_expr(D::NextAttemptAt, Expr::value(next))
-        .col_expr(D::LeasedUntil, Expr::value(None::<DateTime<Utc>>))
-        .col_expr(D::LeaseToken, Expr::value(None::<String>))
-        .col_expr(D::LastStatusCode, Expr::value(attempt.status_code))
-        .col_expr(D::LastLatencyMs, Expr::value(Some(attempt.latency_ms)))
-        .col_expr(D::LastError, Expr::value(attempt.error.clone()))
-        .col_expr(D::UpdatedAt, Expr::value(attempt.at))
-        .col_expr(
-            D::DeliveredAt,
-            Expr::value((finished == Finished::Delivered).then_some(attempt.at)),
-        )
-        .filter(D::Id.eq(d.id))
-        .filter(D::LeaseToken.eq(d.lease_token.clone()))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        txn.rollback().await?;
-        return Ok(Finished::LeaseLost);
-    }
-    log_attempt(&txn, job, attempt).await?;
-    count_failures(&txn, &job.endpoint, attempt, hooks).await?;
-    txn.commit().await?;
-    Ok(finished)
-}
-
-async fn log_attempt(db: &impl ConnectionTrait, job: &Job, attempt: &Attempt) -> AppResult<()> {
-    webhook_attempt::ActiveModel {
-        delivery_id: Set(job.delivery.id),
-        endpoint_id: Set(job.endpoint.id),
-        attempted_at: Set(attempt.at),
-        status_code: Set(attempt.status_code),
-        latency_ms: Set(attempt.latency_ms),
-        error: Set(attempt.error.clone()),
-        response_excerpt: Set(attempt.excerpt.clone()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
-/// Resets the endpoint's failure count on success; on failure counts it and, at
-/// the threshold, disables the endpoint and emits `webhook.endpoint_disabled`.
-async fn count_failures(
-    db: &impl ConnectionTrait,
-    endpoint: &webhook_endpoint::Model,
-    attempt: &Attempt,
-    hooks: &WebhookSettings,
-) -> AppResult<()> {
-    use webhook_endpoint::Column as E;
-    if attempt.succeeded() {
-        webhook_endpoint::Entity::update_many()
-            .col_expr(E::ConsecutiveFailures, Expr::value(0))
-            .filter(E::Id.eq(endpoint.id))
-            .filter(E::ConsecutiveFailures.ne(0))
-            .exec(db)
-            .await?;
-        return Ok(());
-    }
-    webhook_endpoint::Entity::update_many()
-        .col_expr(
-            E::ConsecutiveFailures,
-            Expr::col(E::ConsecutiveFailures).add(1),
-        )
-        .filter(E::Id.eq(endpoint.id))
-        .exec(db)
-        .await?;
-    let Some(current) = webhook_endpoint::Entity::find_by_id(endpoint.id)
-        .one(db)
-        .await?
-    else {
-        return Ok(());
-    };
-    if !current.enabled || current.consecutive_failures < hooks.disable_after_failures {
-        return Ok(());
-    }
-    let reason = format!(
-        "disabled after {} consecutive failed attempts; last: {}",
-        current.consecutive_failures,
-        attempt.describe()
-    );
-    let disabled = webhook_endpoint::Entity::update_many()
-        .col_expr(E::Enabled, Expr::value(false))
-        .col_expr(E::DisabledReason, Expr::value(Some(truncate(&reason, 300))))
-        .col_expr(E::DisabledAt, Expr::value(Some(attempt.at)))
-        .col_expr(E::UpdatedAt, Expr::value(attempt.at))
-        .filter(E::Id.eq(endpoint.id))
-        .filter(E::Enabled.eq(true))
-        .exec(db)
-        .await?;
-    if disabled.rows_affected == 1 {
-        let data = json!({
-            "endpoint_id": current.id,
-            "url": current.url,
-            "reason": reason,
-            "consecutive_failures": current.consecutive_failures,
-            "disabled_at": attempt.at,
-        });
-        let key = format!("webhook_endpoint:{}", current.id);
-        enqueue(db, current.workshop_id, ENDPOINT_DISABLED, &key, &data).await?;
-        tracing::warn!(endpoint_id = current.id, %reason, "webhook endpoint disabled");
-    }
-    Ok(())
 }
 
 /// Marks pending deliveries past their maximum age as dead (not while leased).

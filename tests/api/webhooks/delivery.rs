@@ -45,12 +45,19 @@ async fn every_event_of_an_order_lifecycle_arrives_in_order_with_a_signature_tha
         let key = format!("order:{}", body["data"]["order_id"]);
         let done = delivered.entry(key.clone()).or_default();
         // Nothing of an order is sent before its earlier events were delivered.
-        let position = expected[&key].iter().position(|id| *id == request.event_id());
+        let position = expected[&key]
+            .iter()
+            .position(|id| *id == request.event_id());
         assert_eq!(position, Some(done.len()), "out of order for {key}");
         if (200..300).contains(&request.answered) {
             done.push(request.event_id());
         }
-        let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         keys.sort_unstable();
         assert_eq!(keys, ["created_at", "data", "id", "type", "workshop_id"]);
         assert_eq!(body["id"], request.event_id());
@@ -85,7 +92,10 @@ async fn a_rotated_secret_signs_beside_the_old_one_during_the_overlap() {
     assert!(first["previous_secret_expires_at"].is_string());
     send_test(&app, &shop, &endpoint).await;
     let got = receiver.wait_accepted(1, Duration::from_secs(10)).await;
-    assert_eq!(got[0].header("gongfang-signature").matches("v1=").count(), 2);
+    assert_eq!(
+        got[0].header("gongfang-signature").matches("v1=").count(),
+        2
+    );
     assert!(got[0].verifies_with(&new_secret, &got[0].body));
     assert!(got[0].verifies_with(&endpoint.secret, &got[0].body));
     assert_eq!(got[0].json()["type"], "webhook.test");
@@ -95,7 +105,10 @@ async fn a_rotated_secret_signs_beside_the_old_one_during_the_overlap() {
     assert!(second["previous_secret_expires_at"].is_null());
     send_test(&app, &shop, &endpoint).await;
     let got = receiver.wait_accepted(2, Duration::from_secs(10)).await;
-    assert_eq!(got[1].header("gongfang-signature").matches("v1=").count(), 1);
+    assert_eq!(
+        got[1].header("gongfang-signature").matches("v1=").count(),
+        1
+    );
     assert!(got[1].verifies_with(&newest, &got[1].body));
     assert!(!got[1].verifies_with(&new_secret, &got[1].body));
     let res = rotate(10_000_000).await.unwrap();
@@ -124,7 +137,10 @@ async fn a_delivery_is_redelivered_by_hand_with_the_same_event_id() {
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].event_id(), got[1].event_id());
     let list = app
-        .get(&format!("{}/deliveries?status=delivered", endpoint.path), Some(&shop.manager))
+        .get(
+            &format!("{}/deliveries?status=delivered", endpoint.path),
+            Some(&shop.manager),
+        )
         .await;
     let list = json_of(list).await;
     assert_eq!(list["items"][0]["id"], id);
@@ -154,7 +170,10 @@ async fn redirects_are_not_followed_and_answers_are_read_up_to_a_limit() {
     assert_eq!(log[1]["status_code"], 307);
     assert_eq!(log[1]["error"], "HTTP 307");
     let excerpt = log[0]["response_excerpt"].as_str().unwrap();
-    assert!(excerpt.starts_with("好") && excerpt.chars().count() <= 340, "{excerpt}");
+    assert!(
+        excerpt.starts_with("好") && excerpt.chars().count() <= 340,
+        "{excerpt}"
+    );
     assert!(receiver.received().iter().all(|r| r.path == "/hook"));
 }
 
@@ -171,9 +190,12 @@ async fn metrics_show_queue_depth_and_attempts_per_endpoint() {
     let text = app.get("/metrics", None).await.text().await.unwrap();
     let series = |name: &str| text.lines().any(|l| l.starts_with(name));
     let e = endpoint.id;
-    assert!(series(&format!(
-        "gongfang_webhook_attempts_total{{endpoint=\"{e}\",outcome=\"success\"}} 1"
-    )), "{text}");
+    assert!(
+        series(&format!(
+            "gongfang_webhook_attempts_total{{endpoint=\"{e}\",outcome=\"success\"}} 1"
+        )),
+        "{text}"
+    );
     assert!(series(&format!(
         "gongfang_webhook_attempts_total{{endpoint=\"{e}\",outcome=\"failure\"}} 1"
     )));

@@ -13,7 +13,13 @@ async fn a_manager_registers_an_endpoint_and_sees_its_secret_only_once() {
     let admin = app.admin().await;
     let shop = app.workshop(&admin, "16001").await;
     let receiver = Receiver::start().await;
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["order.*", "order.*", "*"]).await;
+    let endpoint = register(
+        &app,
+        &shop,
+        &receiver.hook_url(),
+        &["order.*", "order.*", "*"],
+    )
+    .await;
     assert!(endpoint.secret.starts_with("whsec_") && endpoint.secret.len() == 70);
     let body = json_of(app.get(&endpoint.path, Some(&shop.manager)).await).await;
     assert_eq!(body["url"], receiver.hook_url());
@@ -21,7 +27,10 @@ async fn a_manager_registers_an_endpoint_and_sees_its_secret_only_once() {
     assert_eq!(body["enabled"], true);
     assert!(body.get("secret").is_none(), "{body}");
     let list = app
-        .get(&format!("/api/v1/workshops/{}/webhooks", shop.id), Some(&shop.manager))
+        .get(
+            &format!("/api/v1/workshops/{}/webhooks", shop.id),
+            Some(&shop.manager),
+        )
         .await;
     let list = json_of(list).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
@@ -50,7 +59,9 @@ async fn only_the_workshops_managers_manage_its_webhooks() {
     let foreign = format!("/api/v1/workshops/{}/webhooks/{}", other.id, endpoint.id);
     let res = app.get(&foreign, Some(&other.manager)).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    let res = app.get(&format!("{}/deliveries", endpoint.path), None).await;
+    let res = app
+        .get(&format!("{}/deliveries", endpoint.path), None)
+        .await;
     assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
 
@@ -62,14 +73,30 @@ async fn bad_urls_and_event_types_are_422_naming_the_field() {
     let path = format!("/api/v1/workshops/{}/webhooks", shop.id);
     for (body, field) in [
         (json!({"url": "not a url", "event_types": ["*"]}), "url"),
-        (json!({"url": "ftp://127.0.0.1/x", "event_types": ["*"]}), "url"),
-        (json!({"url": "http://user:pw@127.0.0.1/x", "event_types": ["*"]}), "url"),
-        (json!({"url": "http://127.0.0.1/x", "event_types": []}), "event_types"),
-        (json!({"url": "http://127.0.0.1/x", "event_types": ["Order.Paid"]}), "event_types[0]"),
-        (json!({"url": "http://127.0.0.1/x", "event_types": ["*"], "description": "x".repeat(501)}), "description"),
+        (
+            json!({"url": "ftp://127.0.0.1/x", "event_types": ["*"]}),
+            "url",
+        ),
+        (
+            json!({"url": "http://user:pw@127.0.0.1/x", "event_types": ["*"]}),
+            "url",
+        ),
+        (
+            json!({"url": "http://127.0.0.1/x", "event_types": []}),
+            "event_types",
+        ),
+        (
+            json!({"url": "http://127.0.0.1/x", "event_types": ["Order.Paid"]}),
+            "event_types[0]",
+        ),
+        (
+            json!({"url": "http://127.0.0.1/x", "event_types": ["*"], "description": "x".repeat(501)}),
+            "description",
+        ),
     ] {
         let res = app.post(&path, Some(&shop.manager), &body).await;
-        let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let problem =
+            assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
     let body = json!({"url": "http://127.0.0.1/x", "event_types": ["*"], "secret": "mine"});
@@ -93,15 +120,28 @@ async fn a_disabled_endpoint_takes_no_test_events_until_enabled_again() {
     assert_eq!(off["enabled"], false);
     assert_eq!(off["disabled_reason"], "disabled by a manager");
     let res = app
-        .post(&format!("{}/test", endpoint.path), Some(&shop.manager), &json!({}))
+        .post(
+            &format!("{}/test", endpoint.path),
+            Some(&shop.manager),
+            &json!({}),
+        )
         .await;
     assert_problem(res, StatusCode::CONFLICT, "webhook_disabled").await;
-    let on = json_of(patch(json!({"enabled": true, "event_types": ["order.paid"]})).await.unwrap()).await;
+    let on = json_of(
+        patch(json!({"enabled": true, "event_types": ["order.paid"]}))
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(on["enabled"], true);
     assert_eq!(on["disabled_reason"], serde_json::Value::Null);
     assert_eq!(on["event_types"], json!(["order.paid"]));
     let res = app
-        .post(&format!("{}/test", endpoint.path), Some(&shop.manager), &json!({}))
+        .post(
+            &format!("{}/test", endpoint.path),
+            Some(&shop.manager),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
 }
@@ -118,6 +158,11 @@ async fn a_deleted_endpoint_is_gone_with_its_log() {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let res = app.get(&endpoint.path, Some(&shop.manager)).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    let res = app.get(&format!("{}/deliveries", endpoint.path), Some(&shop.manager)).await;
+    let res = app
+        .get(
+            &format!("{}/deliveries", endpoint.path),
+            Some(&shop.manager),
+        )
+        .await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
 }

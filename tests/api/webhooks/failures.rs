@@ -51,13 +51,32 @@ async fn a_delivery_past_its_maximum_age_is_dead_and_can_be_redelivered_by_hand(
     let receiver = Receiver::start().await;
     receiver.fallback(Reply::status(502));
     let endpoint = register(&app, &shop, &receiver.hook_url(), &["order.*"]).await;
-    let first = emit(&app, shop.id, "order.paid", "order:7", json!({"order_id": 7})).await;
-    let second = emit(&app, shop.id, "order.shipped", "order:7", json!({"order_id": 7})).await;
+    let first = emit(
+        &app,
+        shop.id,
+        "order.paid",
+        "order:7",
+        json!({"order_id": 7}),
+    )
+    .await;
+    let second = emit(
+        &app,
+        shop.id,
+        "order.shipped",
+        "order:7",
+        json!({"order_id": 7}),
+    )
+    .await;
     let list = format!("{}/deliveries", endpoint.path);
     let mut ids = Vec::new();
     for _ in 0..200 {
         let page = json_of(app.get(&list, Some(&shop.manager)).await).await;
-        ids = page["items"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+        ids = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect();
         if ids.len() == 2 {
             break;
         }
@@ -76,7 +95,11 @@ async fn a_delivery_past_its_maximum_age_is_dead_and_can_be_redelivered_by_hand(
 
     receiver.fallback(Reply::status(204));
     let res = app
-        .post(&format!("{list}/{earlier}/redeliver"), Some(&shop.manager), &json!({}))
+        .post(
+            &format!("{list}/{earlier}/redeliver"),
+            Some(&shop.manager),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 202);
     let done = wait_status(&app, &shop, &endpoint, earlier, "delivered").await;
@@ -97,7 +120,14 @@ async fn an_endpoint_failing_continuously_is_disabled_and_the_workshop_is_told()
     let watcher = Receiver::start().await;
     let failing = register(&app, &shop, &broken.hook_url(), &["order.*"]).await;
     register(&app, &shop, &watcher.hook_url(), &["webhook.*"]).await;
-    emit(&app, shop.id, "order.paid", "order:9", json!({"order_id": 9})).await;
+    emit(
+        &app,
+        shop.id,
+        "order.paid",
+        "order:9",
+        json!({"order_id": 9}),
+    )
+    .await;
     let disabled = wait_endpoint(&app, &shop, &failing, |e| e["enabled"] == false).await;
     let reason = disabled["disabled_reason"].as_str().unwrap();
     assert!(reason.contains("3 consecutive failed attempts") && reason.contains("HTTP 500"));
@@ -108,13 +138,19 @@ async fn an_endpoint_failing_continuously_is_disabled_and_the_workshop_is_told()
     assert_eq!(event["data"]["endpoint_id"], failing.id);
     let events = app
         .get(
-            &format!("/api/v1/workshops/{}/events?type=webhook.endpoint_disabled", shop.id),
+            &format!(
+                "/api/v1/workshops/{}/events?type=webhook.endpoint_disabled",
+                shop.id
+            ),
             Some(&shop.manager),
         )
         .await;
     let events = json_of(events).await;
     assert_eq!(events["items"].as_array().unwrap().len(), 1);
-    assert_eq!(events["items"][0]["resource_key"], format!("webhook_endpoint:{}", failing.id));
+    assert_eq!(
+        events["items"][0]["resource_key"],
+        format!("webhook_endpoint:{}", failing.id)
+    );
     // Disabled: no further attempts are made.
     let attempts = broken.received().len();
     tokio::time::sleep(Duration::from_millis(300)).await;

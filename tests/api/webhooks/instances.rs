@@ -34,7 +34,11 @@ async fn two_instances_deliver_each_event_exactly_once_to_a_healthy_receiver() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let received = receiver.received();
     assert_eq!(accepted.len(), 300);
-    assert_eq!(received.len(), 300, "a healthy receiver gets each event once");
+    assert_eq!(
+        received.len(),
+        300,
+        "a healthy receiver gets each event once"
+    );
     let mut seen: Vec<i64> = received.iter().map(|r| r.event_id()).collect();
     seen.sort_unstable();
     let mut sent = events.clone();
@@ -59,8 +63,22 @@ async fn an_instance_killed_mid_delivery_loses_nothing() {
     // The first request hangs: the instance dies while it holds the lease.
     receiver.script([Reply::status(500).after(Duration::from_secs(10))]);
     register(&app, &shop, &receiver.hook_url(), &["order.*"]).await;
-    let paid = emit(&app, shop.id, "order.paid", "order:5", json!({"order_id": 5})).await;
-    let shipped = emit(&app, shop.id, "order.shipped", "order:5", json!({"order_id": 5})).await;
+    let paid = emit(
+        &app,
+        shop.id,
+        "order.paid",
+        "order:5",
+        json!({"order_id": 5}),
+    )
+    .await;
+    let shipped = emit(
+        &app,
+        shop.id,
+        "order.shipped",
+        "order:5",
+        json!({"order_id": 5}),
+    )
+    .await;
     let first = receiver.wait_received(1, Duration::from_secs(10)).await;
     assert_eq!(first[0].event_id(), paid);
     app.abort_background();
@@ -68,7 +86,11 @@ async fn an_instance_killed_mid_delivery_loses_nothing() {
     let peer = spawn_peer(&app).await;
     let accepted = receiver.wait_accepted(2, Duration::from_secs(15)).await;
     let ids: Vec<i64> = accepted.iter().map(|r| r.event_id()).collect();
-    assert_eq!(ids, [paid, shipped], "redelivered after the lease, in order");
+    assert_eq!(
+        ids,
+        [paid, shipped],
+        "redelivered after the lease, in order"
+    );
     let received = receiver.received();
     assert_eq!(received.len(), 3, "one lost attempt, then each event once");
     drop(peer);

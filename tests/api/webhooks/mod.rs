@@ -57,7 +57,13 @@ pub async fn register(app: &TestApp, shop: &Workshop, url: &str, types: &[&str])
 }
 
 /// Writes a domain event the way domains do (in the outbox), then wakes the workers.
-pub async fn emit(app: &TestApp, workshop_id: i64, event_type: &str, resource: &str, data: Value) -> i64 {
+pub async fn emit(
+    app: &TestApp,
+    workshop_id: i64,
+    event_type: &str,
+    resource: &str,
+    data: Value,
+) -> i64 {
     let id = outbox::enqueue(&app.state.db, workshop_id, event_type, resource, &data)
         .await
         .expect("enqueue");
@@ -68,7 +74,11 @@ pub async fn emit(app: &TestApp, workshop_id: i64, event_type: &str, resource: &
 /// Sends a test event through the API; returns the delivery id.
 pub async fn send_test(app: &TestApp, shop: &Workshop, endpoint: &Endpoint) -> i64 {
     let res = app
-        .post(&format!("{}/test", endpoint.path), Some(&shop.manager), &json!({}))
+        .post(
+            &format!("{}/test", endpoint.path),
+            Some(&shop.manager),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     json_of(res).await["id"].as_i64().expect("delivery id")
@@ -76,7 +86,10 @@ pub async fn send_test(app: &TestApp, shop: &Workshop, endpoint: &Endpoint) -> i
 
 pub async fn delivery(app: &TestApp, shop: &Workshop, endpoint: &Endpoint, id: i64) -> Value {
     let res = app
-        .get(&format!("{}/deliveries/{id}", endpoint.path), Some(&shop.manager))
+        .get(
+            &format!("{}/deliveries/{id}", endpoint.path),
+            Some(&shop.manager),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     json_of(res).await
@@ -96,7 +109,10 @@ pub async fn wait_status(
         if body["status"] == status {
             return body;
         }
-        assert!(Instant::now() < deadline, "delivery never became {status}: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "delivery never became {status}: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -114,7 +130,10 @@ pub async fn wait_endpoint(
         if check(&body) {
             return body;
         }
-        assert!(Instant::now() < deadline, "endpoint never reached the state: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "endpoint never reached the state: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

@@ -116,7 +116,11 @@ impl Receiver {
     }
 
     pub fn port(&self) -> u16 {
-        self.base.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0)
+        self.base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
     }
 
     pub fn hook_url(&self) -> String {

@@ -40,7 +40,8 @@ async fn an_endpoint_at_a_private_address_is_refused_in_production() {
     ] {
         let body = json!({"url": url, "event_types": ["*"]});
         let res = app.post(&path, Some(&shop.manager), &body).await;
-        let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let problem =
+            assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "url", "{url}: {problem}");
     }
     // A public https address is accepted (nothing is sent to it here).
@@ -55,11 +56,21 @@ async fn outside_production_http_to_loopback_is_allowed_but_private_networks_are
     let admin = app.admin().await;
     let shop = app.workshop(&admin, "16402").await;
     let receiver = Receiver::start().await;
-    register(&app, &shop, &format!("http://localhost:{}/hook", receiver.port()), &["*"]).await;
+    register(
+        &app,
+        &shop,
+        &format!("http://localhost:{}/hook", receiver.port()),
+        &["*"],
+    )
+    .await;
     let path = format!("/api/v1/workshops/{}/webhooks", shop.id);
     for url in ["http://10.1.1.1/hook", "http://[::ffff:192.168.0.1]/hook"] {
         let res = app
-            .post(&path, Some(&shop.manager), &json!({"url": url, "event_types": ["*"]}))
+            .post(
+                &path,
+                Some(&shop.manager),
+                &json!({"url": url, "event_types": ["*"]}),
+            )
             .await;
         assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     }
@@ -97,6 +108,9 @@ async fn a_name_that_resolves_to_loopback_is_refused_again_at_delivery() {
     let id = send_test(&app, &shop, &endpoint).await;
     let dead = wait_status(&app, &shop, &endpoint, id, "dead").await;
     let error = dead["last_error"].as_str().unwrap();
-    assert!(error.contains("refused") && error.contains("loopback"), "{error}");
+    assert!(
+        error.contains("refused") && error.contains("loopback"),
+        "{error}"
+    );
     assert!(receiver.received().is_empty());
 }
