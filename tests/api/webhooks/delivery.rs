@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{Receiver, Reply, emit, fast, register, send_test, wait_status};
+use super::{Fixture, Receiver, Reply, emit, fast, fixture, register, send_test, wait_status};
 use crate::helpers::{json_of, spawn_app_with};
 
 const LIFECYCLE: [&str; 5] = [
@@ -20,13 +20,14 @@ const LIFECYCLE: [&str; 5] = [
 
 #[tokio::test]
 async fn every_event_of_an_order_lifecycle_arrives_in_order_with_a_signature_that_verifies() {
-    let app = spawn_app_with(fast).await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16101").await;
-    let receiver = Receiver::start().await;
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        endpoint,
+    } = fixture("16101", &["order.*"], fast).await;
     // Early answers fail, so retries of one order's events race its later events.
     receiver.script([500, 500, 503, 200, 500, 200, 500].map(Reply::status));
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["order.*"]).await;
     let mut expected: HashMap<String, Vec<i64>> = HashMap::new();
     for step in LIFECYCLE {
         for order in 1..=4 {
@@ -74,11 +75,12 @@ async fn every_event_of_an_order_lifecycle_arrives_in_order_with_a_signature_tha
 
 #[tokio::test]
 async fn a_rotated_secret_signs_beside_the_old_one_during_the_overlap() {
-    let app = spawn_app_with(fast).await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16102").await;
-    let receiver = Receiver::start().await;
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["*"]).await;
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        endpoint,
+    } = fixture("16102", &["*"], fast).await;
     let rotate_path = format!("{}/rotate-secret", endpoint.path);
     let rotate = |overlap: i64| {
         app.request(reqwest::Method::POST, &rotate_path, Some(&shop.manager))
@@ -117,11 +119,12 @@ async fn a_rotated_secret_signs_beside_the_old_one_during_the_overlap() {
 
 #[tokio::test]
 async fn a_delivery_is_redelivered_by_hand_with_the_same_event_id() {
-    let app = spawn_app_with(fast).await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16103").await;
-    let receiver = Receiver::start().await;
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["*"]).await;
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        endpoint,
+    } = fixture("16103", &["*"], fast).await;
     let id = send_test(&app, &shop, &endpoint).await;
     wait_status(&app, &shop, &endpoint, id, "delivered").await;
     receiver.script([Reply::status(200).after(Duration::from_millis(400))]);
@@ -179,12 +182,13 @@ async fn redirects_are_not_followed_and_answers_are_read_up_to_a_limit() {
 
 #[tokio::test]
 async fn metrics_show_queue_depth_and_attempts_per_endpoint() {
-    let app = spawn_app_with(fast).await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16105").await;
-    let receiver = Receiver::start().await;
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        endpoint,
+    } = fixture("16105", &["*"], fast).await;
     receiver.script([Reply::status(500)]);
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["*"]).await;
     let id = send_test(&app, &shop, &endpoint).await;
     wait_status(&app, &shop, &endpoint, id, "delivered").await;
     let text = app.get("/metrics", None).await.text().await.unwrap();

@@ -4,22 +4,17 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use super::{Receiver, register};
+use super::{Fixture, Receiver, fixture, post_test, register};
 use crate::helpers::{assert_problem, json_of, spawn_app};
 
 #[tokio::test]
 async fn a_manager_registers_an_endpoint_and_sees_its_secret_only_once() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16001").await;
-    let receiver = Receiver::start().await;
-    let endpoint = register(
-        &app,
-        &shop,
-        &receiver.hook_url(),
-        &["order.*", "order.*", "*"],
-    )
-    .await;
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        endpoint,
+    } = fixture("16001", &["order.*", "order.*", "*"], |_| {}).await;
     assert!(endpoint.secret.starts_with("whsec_") && endpoint.secret.len() == 70);
     let body = json_of(app.get(&endpoint.path, Some(&shop.manager)).await).await;
     assert_eq!(body["url"], receiver.hook_url());
@@ -106,11 +101,12 @@ async fn bad_urls_and_event_types_are_422_naming_the_field() {
 
 #[tokio::test]
 async fn a_disabled_endpoint_takes_no_test_events_until_enabled_again() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16005").await;
-    let receiver = Receiver::start().await;
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["order.*"]).await;
+    let Fixture {
+        app,
+        shop,
+        endpoint,
+        ..
+    } = fixture("16005", &["order.*"], |_| {}).await;
     let patch = |body| {
         app.request(Method::PATCH, &endpoint.path, Some(&shop.manager))
             .json(&body)
@@ -119,13 +115,7 @@ async fn a_disabled_endpoint_takes_no_test_events_until_enabled_again() {
     let off = json_of(patch(json!({"enabled": false})).await.unwrap()).await;
     assert_eq!(off["enabled"], false);
     assert_eq!(off["disabled_reason"], "disabled by a manager");
-    let res = app
-        .post(
-            &format!("{}/test", endpoint.path),
-            Some(&shop.manager),
-            &json!({}),
-        )
-        .await;
+    let res = post_test(&app, &shop, &endpoint).await;
     assert_problem(res, StatusCode::CONFLICT, "webhook_disabled").await;
     let on = json_of(
         patch(json!({"enabled": true, "event_types": ["order.paid"]}))
@@ -136,23 +126,18 @@ async fn a_disabled_endpoint_takes_no_test_events_until_enabled_again() {
     assert_eq!(on["enabled"], true);
     assert_eq!(on["disabled_reason"], serde_json::Value::Null);
     assert_eq!(on["event_types"], json!(["order.paid"]));
-    let res = app
-        .post(
-            &format!("{}/test", endpoint.path),
-            Some(&shop.manager),
-            &json!({}),
-        )
-        .await;
+    let res = post_test(&app, &shop, &endpoint).await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
 }
 
 #[tokio::test]
 async fn a_deleted_endpoint_is_gone_with_its_log() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16006").await;
-    let receiver = Receiver::start().await;
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["*"]).await;
+    let Fixture {
+        app,
+        shop,
+        endpoint,
+        ..
+    } = fixture("16006", &["*"], |_| {}).await;
     super::send_test(&app, &shop, &endpoint).await;
     let res = app.delete(&endpoint.path, Some(&shop.manager)).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);

@@ -5,17 +5,20 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{Receiver, Reply, emit, fast, register, send_test, wait_endpoint, wait_status};
+use super::{
+    Fixture, Receiver, Reply, emit, fast, fixture, register, send_test, wait_endpoint, wait_status,
+};
 use crate::helpers::{json_of, spawn_app_with};
 
 #[tokio::test]
 async fn a_receiver_failing_three_times_gets_the_event_once_more_and_it_is_marked_delivered() {
-    let app = spawn_app_with(fast).await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16201").await;
-    let receiver = Receiver::start().await;
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        endpoint,
+    } = fixture("16201", &["*"], fast).await;
     receiver.script([500, 500, 500].map(Reply::status));
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["*"]).await;
     let id = send_test(&app, &shop, &endpoint).await;
     let done = wait_status(&app, &shop, &endpoint, id, "delivered").await;
     assert_eq!(done["attempts"], 4);
@@ -40,17 +43,18 @@ async fn a_receiver_failing_three_times_gets_the_event_once_more_and_it_is_marke
 
 #[tokio::test]
 async fn a_delivery_past_its_maximum_age_is_dead_and_can_be_redelivered_by_hand() {
-    let app = spawn_app_with(|s| {
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        endpoint,
+    } = fixture("16202", &["order.*"], |s| {
         fast(s);
         s.webhooks.max_age_secs = 1;
         s.webhooks.backoff_base_ms = 300;
     })
     .await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16202").await;
-    let receiver = Receiver::start().await;
     receiver.fallback(Reply::status(502));
-    let endpoint = register(&app, &shop, &receiver.hook_url(), &["order.*"]).await;
     let first = emit(
         &app,
         shop.id,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use super::{Receiver, Reply, emit, fast, register};
+use super::{Fixture, Receiver, Reply, emit, fast, fixture, register};
 use crate::helpers::{spawn_app_with, spawn_peer};
 
 #[tokio::test]
@@ -56,13 +56,14 @@ async fn two_instances_deliver_each_event_exactly_once_to_a_healthy_receiver() {
 
 #[tokio::test]
 async fn an_instance_killed_mid_delivery_loses_nothing() {
-    let app = spawn_app_with(fast).await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16302").await;
-    let receiver = Receiver::start().await;
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        ..
+    } = fixture("16302", &["order.*"], fast).await;
     // The first request hangs: the instance dies while it holds the lease.
     receiver.script([Reply::status(500).after(Duration::from_secs(10))]);
-    register(&app, &shop, &receiver.hook_url(), &["order.*"]).await;
     let paid = emit(
         &app,
         shop.id,

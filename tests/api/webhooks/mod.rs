@@ -16,7 +16,7 @@ use gongfang::platform::outbox;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, Workshop, json_of};
+use crate::helpers::{TestApp, Workshop, json_of, spawn_app_with};
 
 pub use receiver::{Receiver, Reply};
 
@@ -29,6 +29,32 @@ pub fn fast(settings: &mut Settings) {
     hooks.attempt_timeout_ms = 1000;
     hooks.connect_timeout_ms = 500;
     hooks.lease_ms = 2000;
+}
+
+/// An app, a workshop, a receiver and one endpoint registered at it.
+pub struct Fixture {
+    pub app: TestApp,
+    pub shop: Workshop,
+    pub receiver: Receiver,
+    pub endpoint: Endpoint,
+}
+
+pub async fn fixture(
+    prefix: &str,
+    types: &[&str],
+    customise: impl FnOnce(&mut Settings),
+) -> Fixture {
+    let app = spawn_app_with(customise).await;
+    let admin = app.admin().await;
+    let shop = app.workshop(&admin, prefix).await;
+    let receiver = Receiver::start().await;
+    let endpoint = register(&app, &shop, &receiver.hook_url(), types).await;
+    Fixture {
+        app,
+        shop,
+        receiver,
+        endpoint,
+    }
 }
 
 pub struct Endpoint {
@@ -71,15 +97,15 @@ pub async fn emit(
     id
 }
 
+/// Asks for a test event through the API.
+pub async fn post_test(app: &TestApp, shop: &Workshop, endpoint: &Endpoint) -> reqwest::Response {
+    let path = format!("{}/test", endpoint.path);
+    app.post(&path, Some(&shop.manager), &json!({})).await
+}
+
 /// Sends a test event through the API; returns the delivery id.
 pub async fn send_test(app: &TestApp, shop: &Workshop, endpoint: &Endpoint) -> i64 {
-    let res = app
-        .post(
-            &format!("{}/test", endpoint.path),
-            Some(&shop.manager),
-            &json!({}),
-        )
-        .await;
+    let res = post_test(app, shop, endpoint).await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     json_of(res).await["id"].as_i64().expect("delivery id")
 }

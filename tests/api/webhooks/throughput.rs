@@ -9,8 +9,7 @@ use gongfang::platform::outbox;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 
-use super::{Receiver, fast, register};
-use crate::helpers::spawn_app_with;
+use super::{Fixture, fast, fixture};
 
 #[tokio::test]
 #[ignore = "measurement; run with --ignored --nocapture"]
@@ -19,17 +18,18 @@ async fn webhook_delivery_throughput_with_a_local_receiver() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5000);
-    let app = spawn_app_with(|s| {
+    let Fixture {
+        app,
+        shop,
+        receiver,
+        ..
+    } = fixture("16901", &["order.*"], |s| {
         fast(s);
         s.webhooks.batch_size = 128;
         s.webhooks.concurrency = 32;
         s.database.max_connections = 8;
     })
     .await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16901").await;
-    let receiver = Receiver::start().await;
-    register(&app, &shop, &receiver.hook_url(), &["order.*"]).await;
     // Enqueued up front in a few transactions, as a burst of domain writes would.
     for chunk in (0..events).collect::<Vec<_>>().chunks(500) {
         let txn = app.state.db.begin().await.unwrap();
