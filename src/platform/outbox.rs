@@ -12,6 +12,9 @@ use crate::error::{AppError, AppResult};
 /// Bus topic that wakes the delivery workers of every instance.
 pub const COMMITTED_TOPIC: &str = "outbox.committed";
 
+/// Partner webhooks deliver the events of one `resource_key` in id order: call this
+/// after the statement that locks or updates the resource's row, so that id order
+/// is commit order for that resource.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     workshop_id: i64,
