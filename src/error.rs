@@ -44,6 +44,12 @@ pub enum ErrorCode {
     DealNotStarted,
     DealEnded,
     Overloaded,
+    /// The webhook endpoint is disabled; enable it first.
+    WebhookDisabled,
+    /// The delivery is still pending; it will be attempted without help.
+    DeliveryPending,
+    /// A per-workshop limit (e.g. webhook endpoints) is reached.
+    LimitReached,
     ServiceUnavailable,
     Internal,
 }
@@ -72,7 +78,10 @@ impl ErrorCode {
             | RefundExceedsPayment
             | SoldOut
             | DealNotStarted
-            | DealEnded => StatusCode::CONFLICT,
+            | DealEnded
+            | WebhookDisabled
+            | DeliveryPending
+            | LimitReached => StatusCode::CONFLICT,
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

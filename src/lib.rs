@@ -12,4 +12,5 @@ pub mod platform;
 pub mod startup;
 pub mod state;
 pub mod system;
+pub mod webhooks;
 pub mod workshops;

@@ -1,5 +1,5 @@
 //! What every request handler can reach: the database, cache, bus, password
-//! hasher and settings. Built once by `startup` and shared by all workers.
+//! hasher, metrics registry and settings. Built once by `startup` and shared by all workers.
 
 use std::sync::Arc;
 
@@ -22,4 +22,6 @@ pub struct AppState {
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
     pub settings: Arc<Settings>,
+    /// Served on `/metrics`; domains register their collectors here.
+    pub metrics: prometheus::Registry,
 }

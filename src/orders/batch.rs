@@ -77,7 +77,11 @@ pub async fn place_batch(
                 };
                 let _ = request.reply.send(answer);
             }
-            BatchOutcome { sold, remaining: Some(remaining), deferred }
+            BatchOutcome {
+                sold,
+                remaining: Some(remaining),
+                deferred,
+            }
         }
         Err(err) => {
             tracing::warn!(error = ?err, buyers = customers.len(), "flash batch failed");
@@ -86,7 +90,11 @@ pub async fn place_batch(
                     AppError::new(err.code, err.detail.clone()).with_retry_after(1)
                 ));
             }
-            BatchOutcome { sold: 0, remaining: None, deferred }
+            BatchOutcome {
+                sold: 0,
+                remaining: None,
+                deferred,
+            }
         }
     }
 }

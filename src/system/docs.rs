@@ -26,6 +26,11 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "orders", description = "Orders: checkout, reservation, history, cancellation, refunds"),
         (name = "payments", description = "Payments and provider webhooks"),
         (name = "cart", description = "A customer's addresses and cart"),
+        (name = "webhooks", description = "Signed partner webhooks: endpoints, delivery log, redelivery. \
+            Each delivery is POST JSON {id, type, created_at, workshop_id, data} with headers \
+            Gongfang-Event-Id, Gongfang-Timestamp and Gongfang-Signature: \
+            v1=<hex HMAC-SHA256(secret, timestamp + \".\" + body)>. Receivers verify the HMAC over the raw body, \
+            reject timestamps more than 5 minutes old and event ids already seen."),
     )
 )]
 pub struct ApiDoc;

@@ -10,4 +10,5 @@ mod orders;
 mod payments;
 mod redis_outage;
 mod system;
+mod webhooks;
 mod workshops;
