@@ -30,6 +30,10 @@ pub enum ErrorCode {
     Conflict,
     RateLimited,
     AmountOverflow,
+    PriceOutOfBand,
+    StockBelowReserved,
+    NotForSale,
+    OutOfSeason,
     ServiceUnavailable,
     Internal,
 }
@@ -39,14 +43,18 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
-            InvalidBody | ValidationFailed | AmountOverflow => StatusCode::UNPROCESSABLE_ENTITY,
+            InvalidBody | ValidationFailed | AmountOverflow | PriceOutOfBand => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | InvalidCredentials => StatusCode::UNAUTHORIZED,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AlreadyExists | Conflict => StatusCode::CONFLICT,
+            AlreadyExists | Conflict | StockBelowReserved | NotForSale | OutOfSeason => {
+                StatusCode::CONFLICT
+            }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,6 +2,7 @@
 //! workshops. The binary (`main.rs`) is a thin CLI over this library.
 
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod entity;

@@ -14,6 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::password::Passwords;
+use crate::catalog::cache::{CatalogCache, Listener as CatalogListener};
 use crate::config::Settings;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -22,12 +23,13 @@ use crate::platform::redis_backend::RedisBackend;
 use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
-use crate::{auth, system, workshops};
+use crate::{auth, catalog, system, workshops};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    catalog_listener: CatalogListener,
 }
 
 impl Application {
@@ -41,6 +43,7 @@ impl Application {
     /// Binds with an already connected (and migrated) database.
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         let state = build_state(settings, db)?;
+        let catalog_listener = CatalogListener::subscribe(&state);
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
         let server = run_server(listener, state.clone())?;
@@ -48,6 +51,7 @@ impl Application {
             port,
             server,
             state,
+            catalog_listener,
         })
     }
 
@@ -65,6 +69,7 @@ impl Application {
         tokio::select! {
             result = self.server => result?,
             () = relay => {}
+            () = self.catalog_listener.run() => {}
         }
         Ok(())
     }
@@ -79,6 +84,7 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
     Ok(AppState {
         db,
         cache: Cache::new(&settings.cache, redis.clone()),
+        catalog: CatalogCache::new(&settings.catalog),
         bus: Bus::new(redis),
         passwords: Passwords::new(&settings.auth)?,
         settings: Arc::new(settings),
@@ -97,7 +103,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
             .service(
                 scope::scope("/api/v1")
                     .configure(auth::routes::configure)
-                    .configure(workshops::routes::configure),
+                    .configure(workshops::routes::configure)
+                    .configure(catalog::routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))

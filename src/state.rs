@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
+use crate::catalog::cache::CatalogCache;
 use crate::config::Settings;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -16,5 +17,7 @@ pub struct AppState {
     pub cache: Cache,
     pub bus: Bus,
     pub passwords: Passwords,
+    /// Ready-to-send catalog answers, kept in this process.
+    pub catalog: CatalogCache,
     pub settings: Arc<Settings>,
 }

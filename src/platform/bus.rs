@@ -9,6 +9,10 @@ use tokio::sync::broadcast;
 
 use super::redis_backend::RedisBackend;
 
+/// Sent to local subscribers each time the relay (re)subscribes to Redis:
+/// messages published while it was away are lost, so caches should drop everything.
+pub const RELAY_CONNECTED: &str = "bus.relay_connected";
+
 /// Bounded: a subscriber that lags skips messages instead of blocking publishers.
 const CHANNEL_CAPACITY: usize = 4096;
 
@@ -78,6 +82,11 @@ impl Bus {
         let mut pubsub = tokio::time::timeout(Duration::from_secs(2), connect).await??;
         pubsub.subscribe(redis.key("bus")).await?;
         tracing::info!("bus relay subscribed");
+        let _ = self.local.send(BusMessage {
+            topic: RELAY_CONNECTED.to_owned(),
+            payload: serde_json::Value::Null,
+            origin: self.instance_id.clone(),
+        });
         let mut messages = pubsub.into_on_message();
         while let Some(msg) = messages.next().await {
             match serde_json::from_slice::<BusMessage>(msg.get_payload_bytes()) {

@@ -23,6 +23,11 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "system", description = "Health, readiness, metrics and this document"),
         (name = "auth", description = "Accounts and bearer tokens"),
         (name = "workshops", description = "Workshops and their staff"),
+        (name = "catalog", description = "The public storefront: products, SKUs, prices and availability (cached, with ETag)"),
+        (name = "catalog management", description = "Managers' products, SKUs, prices and catalog policy"),
+        (name = "stock", description = "Stock adjustments and the movement ledger on_hand sums from"),
+        (name = "lots", description = "Produce lots received from farmers, expiry and write-offs"),
+        (name = "farmers", description = "Farmer households supplying a workshop"),
     )
 )]
 pub struct ApiDoc;
