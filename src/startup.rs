@@ -14,7 +14,8 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::password::Passwords;
-use crate::catalog::cache::{CatalogCache, Listener as CatalogListener};
+use crate::catalog::cache::CatalogCache;
+use crate::catalog::invalidation::Listener as CatalogListener;
 use crate::config::Settings;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;

@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod checks;
 pub mod farmers;
+pub mod invalidation;
 pub mod lookup;
 pub mod lots;
 pub mod policy;

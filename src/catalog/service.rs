@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-pub use super::cache::{invalidate_all, invalidate_products};
+pub use super::invalidation::{invalidate_all, invalidate_products};
 pub use super::rules::{availability, available, in_season, premium_per_unit, today};
 use super::types::{ProductStatus, SkuStatus};
 use crate::entity::{product, sku};

@@ -15,7 +15,7 @@ use crate::catalog::checks::{self, MAX_UNITS};
 use crate::catalog::rules::{self, MAX_PRICE_FEN};
 use crate::catalog::stock::ledger::{self, NewMovement};
 use crate::catalog::types::MovementKind;
-use crate::catalog::{cache, lookup};
+use crate::catalog::{invalidation, lookup};
 use crate::entity::{farmer, lot, product};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::platform::pagination::{DEFAULT_LIMIT, MAX_LIMIT, Page};
@@ -78,7 +78,7 @@ pub async fn receive_lot(
     };
     ledger::apply_movement(&txn, receipt).await?;
     txn.commit().await?;
-    cache::invalidate_products(state, &[sku.product_id]).await;
+    invalidation::invalidate_products(state, &[sku.product_id]).await;
     Ok(LotView::new(row, &farmer))
 }
 

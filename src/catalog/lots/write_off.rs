@@ -11,7 +11,7 @@ use sea_orm::{
 use super::model::{WriteOffRequest, WriteOffView, WrittenOffLot};
 use crate::catalog::stock::ledger::{self, NewMovement};
 use crate::catalog::types::MovementKind;
-use crate::catalog::{cache, lookup, rules};
+use crate::catalog::{invalidation, lookup, rules};
 use crate::entity::{lot, sku};
 use crate::error::AppResult;
 use crate::platform::validate::Check;
@@ -80,7 +80,7 @@ pub async fn write_off_expired(
     let product_ids = products_of(&txn, &written).await?;
     txn.commit().await?;
     if !product_ids.is_empty() {
-        cache::invalidate_products(state, &product_ids).await;
+        invalidation::invalidate_products(state, &product_ids).await;
     }
     Ok(WriteOffView {
         as_of,

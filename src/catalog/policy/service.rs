@@ -4,7 +4,7 @@
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 
 use super::model::CatalogPolicy;
-use crate::catalog::{cache, lookup};
+use crate::catalog::{invalidation, lookup};
 use crate::error::AppResult;
 use crate::platform::validate::Check;
 use crate::state::AppState;
@@ -53,6 +53,6 @@ pub async fn set_policy(
     active.show_exact_stock = Set(policy.show_exact_stock);
     active.low_stock_threshold = Set(policy.low_stock_threshold);
     let updated = active.update(&state.db).await?;
-    cache::invalidate_all(state).await;
+    invalidation::invalidate_all(state).await;
     Ok(CatalogPolicy::from(&updated))
 }

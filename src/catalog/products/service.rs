@@ -17,7 +17,7 @@ use crate::catalog::rules::Band;
 use crate::catalog::skus::model::{SkuAdminView, SkuFields};
 use crate::catalog::skus::service::insert_sku;
 use crate::catalog::types::{ProductStatus, SkuStatus};
-use crate::catalog::{cache, lookup};
+use crate::catalog::{invalidation, lookup};
 use crate::entity::{product, sku};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::platform::pagination::{Page, PageQuery};
@@ -51,7 +51,7 @@ pub async fn create_product(
         insert_sku(&txn, workshop_id, created.id, &new.code, sku).await?;
     }
     txn.commit().await?;
-    cache::invalidate_products(state, &[created.id]).await;
+    invalidation::invalidate_products(state, &[created.id]).await;
     get_product(&state.db, workshop_id, created.id).await
 }
 
@@ -76,7 +76,7 @@ pub async fn update_product(
     let mut active = row.into_active_model();
     write_fields(&mut active, &fields);
     active.update(&state.db).await?;
-    cache::invalidate_products(state, &[product_id]).await;
+    invalidation::invalidate_products(state, &[product_id]).await;
     get_product(&state.db, workshop_id, product_id).await
 }
 

@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 
 use super::model::{NewSkuRequest, SkuAdminView, SkuFields, UpdateSkuRequest};
 use crate::catalog::rules::Band;
-use crate::catalog::{cache, checks, lookup};
+use crate::catalog::{checks, invalidation, lookup};
 use crate::entity::sku;
 use crate::error::AppResult;
 use crate::platform::validate::Check;
@@ -25,7 +25,7 @@ pub async fn add_sku(
     check.finish()?;
     fields.check_band(Band::from(&workshop))?;
     let row = insert_sku(&state.db, workshop_id, product.id, &req.code, &fields).await?;
-    cache::invalidate_products(state, &[product.id]).await;
+    invalidation::invalidate_products(state, &[product.id]).await;
     Ok(SkuAdminView::from(&row))
 }
 
@@ -57,7 +57,7 @@ pub async fn update_sku(
     active.status = Set(fields.status.as_str().to_owned());
     active.updated_at = Set(Utc::now());
     let updated = active.update(&state.db).await?;
-    cache::invalidate_products(state, &[product_id]).await;
+    invalidation::invalidate_products(state, &[product_id]).await;
     Ok(SkuAdminView::from(&updated))
 }
 

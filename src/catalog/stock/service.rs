@@ -10,7 +10,7 @@ use super::ledger::{self, NewMovement};
 use super::model::{AdjustStockRequest, AdjustmentView, MovementView, StockView};
 use crate::catalog::checks::MAX_UNITS;
 use crate::catalog::types::{AdjustmentKind, MovementKind};
-use crate::catalog::{cache, lookup};
+use crate::catalog::{invalidation, lookup};
 use crate::entity::stock_movement;
 use crate::error::AppResult;
 use crate::platform::pagination::{Page, PageRequest};
@@ -45,7 +45,7 @@ pub async fn adjust_stock(
     };
     let movement = ledger::apply_movement(&txn, movement).await?;
     txn.commit().await?;
-    cache::invalidate_products(state, &[sku.product_id]).await;
+    invalidation::invalidate_products(state, &[sku.product_id]).await;
     let sku = lookup::sku(&state.db, workshop_id, sku_id).await?;
     Ok(AdjustmentView {
         movement: movement.into(),
