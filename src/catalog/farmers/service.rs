@@ -3,8 +3,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 
 use super::model::{CreateFarmerRequest, FarmerQuery, FarmerView, UpdateFarmerRequest, Visibility};
@@ -95,16 +94,11 @@ pub async fn list_farmers(
         cursor: query.cursor,
     }
     .resolve()?;
-    let mut select = farmer::Entity::find()
-        .filter(farmer::Column::WorkshopId.eq(workshop_id))
-        .order_by_asc(farmer::Column::Id)
-        .limit(page.limit + 1);
+    let mut select = farmer::Entity::find().filter(farmer::Column::WorkshopId.eq(workshop_id));
     if let Some(low_income) = query.low_income {
         select = select.filter(farmer::Column::IsLowIncome.eq(low_income));
     }
-    if let Some(after) = page.after_id {
-        select = select.filter(farmer::Column::Id.gt(after));
-    }
+    let select = page.keyset(select, farmer::Column::Id);
     let rows = select.all(db).await?;
     Ok(Page::from_rows(rows, page, |f| f.id).map(|f| FarmerView::new(f, visibility)))
 }

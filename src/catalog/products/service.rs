@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    TransactionTrait,
 };
 
 use super::model::{
@@ -114,16 +114,11 @@ pub async fn list_products(
     }
     .resolve()?;
     lookup::workshop(db, workshop_id).await?;
-    let mut select = product::Entity::find()
-        .filter(product::Column::WorkshopId.eq(workshop_id))
-        .order_by_asc(product::Column::Id)
-        .limit(page.limit + 1);
+    let mut select = product::Entity::find().filter(product::Column::WorkshopId.eq(workshop_id));
     if let Some(status) = query.status {
         select = select.filter(product::Column::Status.eq(status.as_str()));
     }
-    if let Some(after) = page.after_id {
-        select = select.filter(product::Column::Id.gt(after));
-    }
+    let select = page.keyset(select, product::Column::Id);
     let page = Page::from_rows(select.all(db).await?, page, |p| p.id);
     let ids: Vec<i64> = page.items.iter().map(|p| p.id).collect();
     let skus = lookup::skus_of(db, &ids).await?;

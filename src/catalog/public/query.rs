@@ -33,32 +33,22 @@ pub struct ProductListQuery {
     pub cursor: Option<String>,
 }
 
-/// A checked, normalised list request; equal requests build equal keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductFilter {
-    pub workshop_id: Option<i64>,
-    pub category: Option<Category>,
-    pub tag: Option<String>,
-    pub in_season: Option<bool>,
-    pub min_price_fen: Option<i64>,
-    pub max_price_fen: Option<i64>,
-    pub q: Option<String>,
-}
-
-#[derive(Debug, Clone)]
+/// A checked list request: the normalised filters (without paging) and the page.
+#[derive(Debug)]
 pub struct ListRequest {
-    pub filter: ProductFilter,
+    pub filter: ProductListQuery,
     pub page: PageRequest,
 }
 
 impl ProductListQuery {
-    pub fn resolve(self) -> AppResult<ListRequest> {
-        let tag = non_empty(self.tag);
-        let q = non_empty(self.q).map(|q| q.to_lowercase());
+    /// Checks the filters, trims `tag` and `q` (lower-casing `q`) and splits off the page.
+    pub fn resolve(mut self) -> AppResult<ListRequest> {
+        self.tag = non_empty(self.tag);
+        self.q = non_empty(self.q).map(|q| q.to_lowercase());
         let mut check = Check::new();
         check
-            .optional_text("tag", tag.as_deref(), 20)
-            .optional_text("q", q.as_deref(), 60);
+            .optional_text("tag", self.tag.as_deref(), 20)
+            .optional_text("q", self.q.as_deref(), 60);
         for (field, value) in [
             ("min_price_fen", self.min_price_fen),
             ("max_price_fen", self.max_price_fen),
@@ -74,20 +64,11 @@ impl ProductListQuery {
         }
         check.finish()?;
         let page = PageQuery {
-            limit: self.limit,
-            cursor: self.cursor,
+            limit: self.limit.take(),
+            cursor: self.cursor.take(),
         }
         .resolve()?;
-        let filter = ProductFilter {
-            workshop_id: self.workshop_id,
-            category: self.category,
-            tag,
-            in_season: self.in_season,
-            min_price_fen: self.min_price_fen,
-            max_price_fen: self.max_price_fen,
-            q,
-        };
-        Ok(ListRequest { filter, page })
+        Ok(ListRequest { filter: self, page })
     }
 }
 

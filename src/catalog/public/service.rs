@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use chrono::Datelike;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::model::{ProductDetail, ProductSummary, PublicSku, WorkshopRef};
-use super::query::{ListRequest, ProductFilter};
+use super::query::{ListRequest, ProductListQuery};
 use crate::catalog::products::model::ProductInfo;
 use crate::catalog::types::{Category, ProductStatus, SkuStatus};
 use crate::catalog::{cache, rules};
@@ -75,14 +75,10 @@ pub async fn build_list(
     db: &impl ConnectionTrait,
     req: &ListRequest,
 ) -> AppResult<Page<ProductSummary>> {
-    let mut select = product::Entity::find()
+    let select = product::Entity::find()
         .filter(product::Column::Status.eq(ProductStatus::Active.as_str()))
-        .filter(filter_condition(&req.filter))
-        .order_by_asc(product::Column::Id)
-        .limit(req.page.limit + 1);
-    if let Some(after) = req.page.after_id {
-        select = select.filter(product::Column::Id.gt(after));
-    }
+        .filter(filter_condition(&req.filter));
+    let select = req.page.keyset(select, product::Column::Id);
     let page = Page::from_rows(select.all(db).await?, req.page, |p| p.id);
     let ids: Vec<i64> = page.items.iter().map(|p| p.id).collect();
     let skus = active_skus(db, &ids).await?;
@@ -109,7 +105,7 @@ pub async fn build_list(
     })
 }
 
-fn filter_condition(filter: &ProductFilter) -> Condition {
+fn filter_condition(filter: &ProductListQuery) -> Condition {
     let mut all = Condition::all();
     if let Some(id) = filter.workshop_id {
         all = all.add(product::Column::WorkshopId.eq(id));

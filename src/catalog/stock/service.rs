@@ -1,10 +1,7 @@
 //! Stock rules for managers: adjust a SKU by hand (count correction or
 //! spoilage, optionally out of one lot) and list the movements it sums from.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::ledger::{self, NewMovement};
 use super::model::{AdjustStockRequest, AdjustmentView, MovementView, StockView};
@@ -60,13 +57,8 @@ pub async fn list_movements(
     page: PageRequest,
 ) -> AppResult<Page<MovementView>> {
     lookup::sku(db, workshop_id, sku_id).await?;
-    let mut select = stock_movement::Entity::find()
-        .filter(stock_movement::Column::SkuId.eq(sku_id))
-        .order_by_asc(stock_movement::Column::Id)
-        .limit(page.limit + 1);
-    if let Some(after) = page.after_id {
-        select = select.filter(stock_movement::Column::Id.gt(after));
-    }
+    let select = stock_movement::Entity::find().filter(stock_movement::Column::SkuId.eq(sku_id));
+    let select = page.keyset(select, stock_movement::Column::Id);
     let rows = select.all(db).await?;
     Ok(Page::from_rows(rows, page, |m| m.id).map(MovementView::from))
 }

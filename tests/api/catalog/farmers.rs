@@ -4,14 +4,12 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::fixtures::{create_farmer, patch};
-use crate::helpers::{assert_problem, json_of, spawn_app};
+use super::fixtures::{create_farmer, patch, shop_app};
+use crate::helpers::{assert_problem, json_of};
 
 #[tokio::test]
 async fn only_managers_see_a_farmers_phone_and_settlement_reference() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "32001").await;
+    let (app, admin, shop) = shop_app("32001").await;
     let farmer_id = create_farmer(&app, &shop, "王大伯", true).await;
     let path = format!("/api/v1/workshops/{}/farmers/{farmer_id}", shop.id);
     let full = json_of(app.get(&path, Some(&shop.manager)).await).await;
@@ -41,9 +39,7 @@ async fn only_managers_see_a_farmers_phone_and_settlement_reference() {
 
 #[tokio::test]
 async fn farmers_are_filtered_by_low_income_and_validated() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "32003").await;
+    let (app, _, shop) = shop_app("32003").await;
     let poor = create_farmer(&app, &shop, "李阿姨", true).await;
     create_farmer(&app, &shop, "张师傅", false).await;
     let list = format!("/api/v1/workshops/{}/farmers?low_income=true", shop.id);

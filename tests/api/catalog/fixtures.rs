@@ -219,3 +219,11 @@ pub async fn reserve(app: &TestApp, sku_id: i64, units: i64) {
         .await
         .expect("set reserved");
 }
+
+/// A fresh app, its platform admin, and a workshop whose staff phones start with `prefix`.
+pub async fn shop_app(prefix: &str) -> (TestApp, String, Workshop) {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.admin().await;
+    let shop = app.workshop(&admin, prefix).await;
+    (app, admin, shop)
+}

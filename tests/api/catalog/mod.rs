@@ -1,6 +1,7 @@
 //! Catalog: products and SKUs, the common-prosperity band, farmers, lots and
 //! stock, the cached storefront (ETag, invalidation across instances).
 
+mod access;
 mod farmers;
 mod fixtures;
 mod products;

@@ -5,15 +5,13 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::fixtures::{
-    create_product, days_ago, id, patch, product_body, product_with_sku, put, sku_body,
+    create_product, id, patch, product_body, product_with_sku, put, shop_app, sku_body,
 };
 use crate::helpers::{assert_problem, json_of, spawn_app};
 
 #[tokio::test]
 async fn a_manager_creates_a_product_with_skus_and_publishes_it() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31001").await;
+    let (app, _, shop) = shop_app("31001").await;
     let mut body = product_body("建德红颜草莓", 5800);
     body["status"] = json!("draft");
     body["sale_window"] = json!({"start_month": 11, "end_month": 4});
@@ -55,9 +53,7 @@ async fn a_manager_creates_a_product_with_skus_and_publishes_it() {
 
 #[tokio::test]
 async fn updates_change_only_the_fields_sent_and_null_clears_the_sale_window() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31002").await;
+    let (app, _, shop) = shop_app("31002").await;
     let mut body = product_body("径山茶", 12800);
     body["sale_window"] = json!({"start_month": 3, "end_month": 5});
     let product_id = id(&create_product(&app, &shop, &body).await);
@@ -79,9 +75,7 @@ async fn updates_change_only_the_fields_sent_and_null_clears_the_sale_window() {
 
 #[tokio::test]
 async fn every_invalid_field_is_reported_in_one_problem() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31003").await;
+    let (app, _, shop) = shop_app("31003").await;
     let mut body = product_body("", -5);
     body["images"] = json!(["ftp://img.example.com/a.jpg", "not a url"]);
     body["tags"] = json!((0..11).map(|n| format!("标签{n}")).collect::<Vec<_>>());
@@ -124,9 +118,7 @@ async fn every_invalid_field_is_reported_in_one_problem() {
 
 #[tokio::test]
 async fn unknown_fields_and_unknown_enum_values_are_rejected() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31004").await;
+    let (app, _, shop) = shop_app("31004").await;
     let path = format!("/api/v1/workshops/{}/products", shop.id);
     let mut body = product_body("草莓", 100);
     body["on_hand"] = json!(500);
@@ -145,9 +137,7 @@ async fn unknown_fields_and_unknown_enum_values_are_rejected() {
 
 #[tokio::test]
 async fn a_common_prosperity_price_must_lie_in_the_workshop_band() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31005").await;
+    let (app, _, shop) = shop_app("31005").await;
     let (product_id, _) = product_with_sku(&app, &shop, "章姬草莓", 4000).await;
     let skus = format!("/api/v1/workshops/{}/products/{product_id}/skus", shop.id);
     // The default band is 100 %–130 % of the market reference.
@@ -217,9 +207,7 @@ async fn a_common_prosperity_price_must_lie_in_the_workshop_band() {
 
 #[tokio::test]
 async fn huge_prices_are_refused_without_overflowing() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31006").await;
+    let (app, _, shop) = shop_app("31006").await;
     let (product_id, _) = product_with_sku(&app, &shop, "伞", 4000).await;
     let skus = format!("/api/v1/workshops/{}/products/{product_id}/skus", shop.id);
     let res = app
@@ -264,9 +252,7 @@ async fn sku_codes_are_unique_within_a_workshop_only() {
 
 #[tokio::test]
 async fn a_product_goes_on_sale_only_with_an_active_sku() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31009").await;
+    let (app, _, shop) = shop_app("31009").await;
     let mut body = product_body("板鸭", 6800);
     body["skus"] = json!([]);
     let res = app
@@ -302,9 +288,7 @@ async fn a_product_goes_on_sale_only_with_an_active_sku() {
 
 #[tokio::test]
 async fn archiving_takes_a_product_off_the_storefront() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31010").await;
+    let (app, _, shop) = shop_app("31010").await;
     let (product_id, _) = product_with_sku(&app, &shop, "茶糕", 1500).await;
     let public = format!("/api/v1/products/{product_id}");
     assert_eq!(app.get(&public, None).await.status(), StatusCode::OK);
@@ -323,103 +307,4 @@ async fn archiving_takes_a_product_off_the_storefront() {
     let list = format!("/api/v1/workshops/{}/products?status=archived", shop.id);
     let page = json_of(app.get(&list, Some(&shop.manager)).await).await;
     assert_eq!(page["items"][0]["id"], product_id);
-}
-
-#[tokio::test]
-async fn staff_without_the_manager_role_cannot_write_the_catalog() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "31011").await;
-    let (product_id, sku_id) = product_with_sku(&app, &shop, "枇杷叶茶", 3900).await;
-    let customer = app.customer("13800031011").await;
-    let w = shop.id;
-    let writes = [
-        (
-            format!("/api/v1/workshops/{w}/products"),
-            product_body("x", 1),
-        ),
-        (
-            format!("/api/v1/workshops/{w}/products/{product_id}/skus"),
-            sku_body(1, 1, false),
-        ),
-        (
-            format!("/api/v1/workshops/{w}/products/{product_id}/archive"),
-            json!({}),
-        ),
-        (
-            format!("/api/v1/workshops/{w}/skus/{sku_id}/adjustments"),
-            json!({"kind": "count_correction", "quantity": 5, "reason": "x"}),
-        ),
-        (
-            format!("/api/v1/workshops/{w}/lots"),
-            json!({"sku_id": sku_id, "farmer_id": 1, "quantity": 5, "harvest_date": days_ago(1), "floor_price_fen": 100}),
-        ),
-        (
-            format!("/api/v1/workshops/{w}/lots/write-off-expired"),
-            json!({}),
-        ),
-        (
-            format!("/api/v1/workshops/{w}/farmers"),
-            json!({"name": "王", "village": "村", "phone": "13900000000"}),
-        ),
-    ];
-    for token in [&shop.streamer, &shop.fulfilment, &shop.leader] {
-        for (path, body) in &writes {
-            let res = app.post(path, Some(token), body).await;
-            assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-        }
-        let res = patch(
-            &app,
-            &format!("/api/v1/workshops/{w}/skus/{sku_id}"),
-            token,
-            &json!({"price_fen": 1}),
-        )
-        .await;
-        assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-    }
-    let res = app.post(&writes[0].0, Some(&customer), &writes[0].1).await;
-    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    let res = app.post(&writes[0].0, None, &writes[0].1).await;
-    assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    let sku = json_of(
-        app.get(&format!("/api/v1/products/{product_id}"), None)
-            .await,
-    )
-    .await;
-    assert_eq!(sku["skus"][0]["price_fen"], 3900, "nothing changed");
-}
-
-#[tokio::test]
-async fn another_workshops_manager_gets_not_found() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let owner = app.workshop(&admin, "31012").await;
-    let other = app.workshop(&admin, "31013").await;
-    let (product_id, sku_id) = product_with_sku(&app, &owner, "南阳伞", 8800).await;
-    for w in [owner.id, other.id] {
-        let reads = [
-            format!("/api/v1/workshops/{w}/products/{product_id}"),
-            format!("/api/v1/workshops/{w}/skus/{sku_id}"),
-            format!("/api/v1/workshops/{w}/skus/{sku_id}/movements"),
-            format!("/api/v1/workshops/{w}/skus/{sku_id}/lots"),
-        ];
-        for path in reads {
-            let res = app.get(&path, Some(&other.manager)).await;
-            assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-        }
-        let path = format!("/api/v1/workshops/{w}/skus/{sku_id}");
-        let res = patch(&app, &path, &other.manager, &json!({"price_fen": 1})).await;
-        assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-        let path = format!("/api/v1/workshops/{w}/products/{product_id}/skus");
-        let res = app
-            .post(&path, Some(&other.manager), &sku_body(1, 1, false))
-            .await;
-        assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    }
-    let detail = json_of(
-        app.get(&format!("/api/v1/products/{product_id}"), None)
-            .await,
-    )
-    .await;
-    assert_eq!(detail["skus"][0]["price_fen"], 8800);
 }

@@ -7,15 +7,13 @@ use serde_json::json;
 
 use super::fixtures::{
     adjust, assert_ledger_balances, create_farmer, days_ago, days_ahead, id, product_with_sku,
-    receive, reserve, sku,
+    receive, reserve, shop_app, sku,
 };
-use crate::helpers::{assert_problem, json_of, spawn_app};
+use crate::helpers::{assert_problem, json_of};
 
 #[tokio::test]
 async fn receiving_a_lot_adds_its_units_and_records_a_receipt() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "33001").await;
+    let (app, _, shop) = shop_app("33001").await;
     let (_, sku_id) = product_with_sku(&app, &shop, "红颜草莓", 5800).await;
     let farmer = create_farmer(&app, &shop, "王大伯", true).await;
     let res = receive(&app, &shop, sku_id, farmer, 120, &days_ahead(3)).await;
@@ -38,9 +36,7 @@ async fn receiving_a_lot_adds_its_units_and_records_a_receipt() {
 
 #[tokio::test]
 async fn expiry_defaults_to_harvest_plus_shelf_life_and_dates_are_checked() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "33002").await;
+    let (app, admin, shop) = shop_app("33002").await;
     let (_, sku_id) = product_with_sku(&app, &shop, "章姬草莓", 4800).await;
     let farmer = create_farmer(&app, &shop, "李阿姨", false).await;
     let path = format!("/api/v1/workshops/{}/lots", shop.id);
@@ -70,9 +66,7 @@ async fn expiry_defaults_to_harvest_plus_shelf_life_and_dates_are_checked() {
 
 #[tokio::test]
 async fn a_skus_lots_are_listed_soonest_expiry_first_page_by_page() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "33004").await;
+    let (app, _, shop) = shop_app("33004").await;
     let (_, sku_id) = product_with_sku(&app, &shop, "粽子", 1800).await;
     let farmer = create_farmer(&app, &shop, "朱阿婆", false).await;
     let expiries = [7, 2, 9, 2, 4];
@@ -109,9 +103,7 @@ async fn a_skus_lots_are_listed_soonest_expiry_first_page_by_page() {
 
 #[tokio::test]
 async fn stock_cannot_be_taken_below_the_units_orders_reserve() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "33005").await;
+    let (app, _, shop) = shop_app("33005").await;
     let (_, sku_id) = product_with_sku(&app, &shop, "板鸭", 6800).await;
     let farmer = create_farmer(&app, &shop, "孙大哥", false).await;
     let lot = json_of(receive(&app, &shop, sku_id, farmer, 20, &days_ago(1)).await).await;
@@ -155,9 +147,7 @@ async fn stock_cannot_be_taken_below_the_units_orders_reserve() {
 
 #[tokio::test]
 async fn expired_lots_are_written_off_as_spoilage_in_one_call() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "33006").await;
+    let (app, _, shop) = shop_app("33006").await;
     let (_, berries) = product_with_sku(&app, &shop, "红颜草莓", 5800).await;
     let (_, tea) = product_with_sku(&app, &shop, "径山茶", 12800).await;
     let farmer = create_farmer(&app, &shop, "俞阿姨", true).await;
@@ -212,9 +202,7 @@ async fn expired_lots_are_written_off_as_spoilage_in_one_call() {
 
 #[tokio::test]
 async fn concurrent_decrements_never_take_stock_below_zero() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "33007").await;
+    let (app, _, shop) = shop_app("33007").await;
     let (_, sku_id) = product_with_sku(&app, &shop, "南阳伞", 8800).await;
     let farmer = create_farmer(&app, &shop, "何师傅", false).await;
     receive(&app, &shop, sku_id, farmer, 40, &days_ahead(300)).await;

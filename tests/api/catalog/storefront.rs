@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use super::fixtures::{
     adjust, create_farmer, create_product, days_ahead, id, product_body, product_with_sku, put,
-    receive,
+    receive, shop_app,
 };
-use crate::helpers::{TestApp, assert_problem, json_of, spawn_app};
+use crate::helpers::{TestApp, assert_problem, json_of, spawn_app, token_of};
 
 async fn ids(app: &TestApp, query: &str) -> Vec<i64> {
     let res = app.get(&format!("/api/v1/products?{query}"), None).await;
@@ -23,9 +23,7 @@ async fn ids(app: &TestApp, query: &str) -> Vec<i64> {
 
 #[tokio::test]
 async fn the_storefront_lists_active_products_with_filters() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "35001").await;
+    let (app, admin, shop) = shop_app("35001").await;
     let other = app.workshop(&admin, "35002").await;
     let mut berries = product_body("建德红颜草莓 Premium", 5800);
     berries["sale_window"] = json!({"start_month": 11, "end_month": 4});
@@ -126,9 +124,7 @@ async fn bad_list_queries_are_refused() {
 
 #[tokio::test]
 async fn availability_is_shown_without_exact_stock_unless_the_workshop_opts_in() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "35003").await;
+    let (app, _, shop) = shop_app("35003").await;
     let (product_id, sku_id) = product_with_sku(&app, &shop, "塘栖粽子", 2600).await;
     let farmer = create_farmer(&app, &shop, "吴阿姨", false).await;
     let path = format!("/api/v1/products/{product_id}");
@@ -156,9 +152,7 @@ async fn availability_is_shown_without_exact_stock_unless_the_workshop_opts_in()
 
 #[tokio::test]
 async fn pages_neither_skip_nor_repeat_products_while_others_are_inserted() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "35004").await;
+    let (app, _, shop) = shop_app("35004").await;
     let mut before = HashSet::new();
     for n in 0..24 {
         before.insert(
@@ -200,4 +194,45 @@ async fn pages_neither_skip_nor_repeat_products_while_others_are_inserted() {
     );
     let res = app.get("/api/v1/products?limit=1000", None).await;
     assert_eq!(json_of(res).await["items"].as_array().unwrap().len(), 40);
+}
+
+#[tokio::test]
+async fn the_demo_catalog_is_on_the_storefront() {
+    let app = spawn_app().await;
+    gongfang::demo::load(&app.state).await.expect("demo loads");
+    let page = json_of(app.get("/api/v1/products?limit=100", None).await).await;
+    let titles: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    for title in [
+        "建德红颜草莓",
+        "建德章姬草莓",
+        "径山茶 明前特级",
+        "塘栖鲜肉粽",
+        "塘栖板鸭",
+        "塘栖茶糕",
+        "枇杷叶茶",
+        "南阳晴雨伞 共富款",
+    ] {
+        assert!(titles.contains(&title), "{title} missing from {titles:?}");
+    }
+    let berries = json_of(
+        app.get(&format!("/api/v1/products/{}", id(&page["items"][0])), None)
+            .await,
+    )
+    .await;
+    assert_eq!(berries["skus"][0]["premium_per_unit_fen"], 800);
+    let login = app
+        .login(
+            &gongfang::demo::staff_phone("001", 1),
+            gongfang::demo::DEMO_PASSWORD,
+        )
+        .await;
+    let manager = token_of(login).await;
+    let path = "/api/v1/workshops/1/farmers?low_income=true";
+    let farmers = json_of(app.get(path, Some(&manager)).await).await;
+    assert_eq!(farmers["items"].as_array().unwrap().len(), 3);
 }

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 use serde_json::json;
 
-use super::fixtures::{create_farmer, days_ahead, patch, product_with_sku, receive};
+use super::fixtures::{create_farmer, days_ahead, patch, product_with_sku, receive, shop_app};
 use crate::helpers::{TestApp, json_of, spawn_app, spawn_app_with, spawn_peer};
 
 async fn price(app: &TestApp, product_id: i64) -> i64 {
@@ -30,9 +30,7 @@ async fn set_price(app: &TestApp, token: &str, workshop_id: i64, sku_id: i64, fe
 
 #[tokio::test]
 async fn an_unchanged_product_answers_304_to_its_etag() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "36001").await;
+    let (app, _, shop) = shop_app("36001").await;
     let (product_id, sku_id) = product_with_sku(&app, &shop, "径山茶 雨前", 9800).await;
     let paths = [
         format!("/api/v1/products/{product_id}"),
@@ -74,9 +72,7 @@ async fn an_unchanged_product_answers_304_to_its_etag() {
 
 #[tokio::test]
 async fn every_write_is_what_the_next_read_returns() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "36002").await;
+    let (app, _, shop) = shop_app("36002").await;
     let (product_id, sku_id) = product_with_sku(&app, &shop, "红颜草莓", 5800).await;
     let detail = format!("/api/v1/products/{product_id}");
     assert_eq!(
