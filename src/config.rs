@@ -16,6 +16,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub cache: CacheSettings,
+    pub catalog: CatalogSettings,
     pub auth: AuthSettings,
     pub orders: OrderSettings,
     pub payments: PaymentSettings,
@@ -48,6 +49,13 @@ pub struct CacheSettings {
     pub response_timeout_ms: u64,
     pub connect_timeout_ms: u64,
     pub local_capacity: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CatalogSettings {
+    pub cache: bool,
+    pub cache_ttl_secs: u64,
+    pub cache_capacity: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -50,6 +50,10 @@ pub enum ErrorCode {
     DeliveryPending,
     /// A per-workshop limit (e.g. webhook endpoints) is reached.
     LimitReached,
+    PriceOutOfBand,
+    StockBelowReserved,
+    NotForSale,
+    OutOfSeason,
     ServiceUnavailable,
     Internal,
 }
@@ -60,7 +64,7 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
             InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
-            | PaymentMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            | PaymentMismatch | PriceOutOfBand => StatusCode::UNPROCESSABLE_ENTITY,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | InvalidCredentials | InvalidSignature => StatusCode::UNAUTHORIZED,
@@ -81,7 +85,10 @@ impl ErrorCode {
             | DealEnded
             | WebhookDisabled
             | DeliveryPending
-            | LimitReached => StatusCode::CONFLICT,
+            | LimitReached
+            | StockBelowReserved
+            | NotForSale
+            | OutOfSeason => StatusCode::CONFLICT,
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod benchprep;
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod entity;

@@ -15,6 +15,8 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::password::Passwords;
+use crate::catalog::cache::CatalogCache;
+use crate::catalog::invalidation::Listener as CatalogListener;
 use crate::config::Settings;
 use crate::orders::provider::Providers;
 use crate::platform::bus::Bus;
@@ -25,13 +27,14 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, orders, system, webhooks, workshops};
+use crate::{auth, catalog, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
     worker: Worker,
+    catalog_listener: CatalogListener,
 }
 
 impl Application {
@@ -45,6 +48,7 @@ impl Application {
     /// Binds with an already connected (and migrated) database.
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         let state = build_state(settings, db)?;
+        let catalog_listener = CatalogListener::subscribe(&state);
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
         let worker = Worker::new(state.clone())?;
@@ -54,6 +58,7 @@ impl Application {
             server,
             state,
             worker,
+            catalog_listener,
         })
     }
 
@@ -77,6 +82,7 @@ impl Application {
             result = self.server => result,
             () = relay => Ok(()),
             () = expiry => Ok(()),
+            () = self.catalog_listener.run() => Ok(()),
             () = &mut worker => Ok(()),
         };
         let _ = stop.send(true);
@@ -97,6 +103,7 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
     Ok(AppState {
         db,
         cache: Cache::new(&settings.cache, redis.clone()),
+        catalog: CatalogCache::new(&settings.catalog),
         bus: Bus::new(redis),
         passwords: Passwords::new(&settings.auth)?,
         payments: Providers::new(&settings.payments),
@@ -121,7 +128,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(workshops::routes::configure)
                     .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
-                    .configure(webhooks::routes::configure),
+                    .configure(webhooks::routes::configure)
+                    .configure(catalog::routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
+use crate::catalog::cache::CatalogCache;
 use crate::config::Settings;
 use crate::orders::provider::Providers;
 use crate::orders::service::SessionPricing;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub payments: Providers,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
+    /// Ready-to-send catalog answers, kept in this process.
+    pub catalog: CatalogCache,
     pub settings: Arc<Settings>,
     /// Served on `/metrics`; domains register their collectors here.
     pub metrics: prometheus::Registry,

@@ -31,6 +31,11 @@ use crate::error::{ErrorCode, FieldError, Problem};
             Gongfang-Event-Id, Gongfang-Timestamp and Gongfang-Signature: \
             v1=<hex HMAC-SHA256(secret, timestamp + \".\" + body)>. Receivers verify the HMAC over the raw body, \
             reject timestamps more than 5 minutes old and event ids already seen."),
+        (name = "catalog", description = "The public storefront: products, SKUs, prices and availability (cached, with ETag)"),
+        (name = "catalog management", description = "Managers' products, SKUs, prices and catalog policy"),
+        (name = "stock", description = "Stock adjustments and the movement ledger on_hand sums from"),
+        (name = "lots", description = "Produce lots received from farmers, expiry and write-offs"),
+        (name = "farmers", description = "Farmer households supplying a workshop"),
     )
 )]
 pub struct ApiDoc;
