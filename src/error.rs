@@ -30,6 +30,10 @@ pub enum ErrorCode {
     Conflict,
     RateLimited,
     AmountOverflow,
+    SessionNotScheduled,
+    SessionNotLive,
+    SessionClosed,
+    SkuAlreadyPinned,
     ServiceUnavailable,
     Internal,
 }
@@ -47,6 +51,9 @@ impl ErrorCode {
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AlreadyExists | Conflict => StatusCode::CONFLICT,
+            SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
+                StatusCode::CONFLICT
+            }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod live;
 pub mod platform;
 pub mod startup;
 pub mod state;

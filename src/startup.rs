@@ -15,6 +15,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::password::Passwords;
 use crate::config::Settings;
+use crate::live::LiveHub;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
@@ -22,7 +23,7 @@ use crate::platform::redis_backend::RedisBackend;
 use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
-use crate::{auth, system, workshops};
+use crate::{auth, live, system, workshops};
 
 pub struct Application {
     port: u16,
@@ -62,9 +63,11 @@ impl Application {
     /// Serves until SIGTERM/SIGINT; in-flight requests finish first.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let relay = self.state.bus.clone().run_relay();
+        let live_relay = self.state.live.clone().run_relay();
         tokio::select! {
             result = self.server => result?,
             () = relay => {}
+            () = live_relay => {}
         }
         Ok(())
     }
@@ -76,10 +79,12 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
     } else {
         None
     };
+    let live = LiveHub::new(redis.clone(), &settings.live, db.clone());
     Ok(AppState {
         db,
         cache: Cache::new(&settings.cache, redis.clone()),
         bus: Bus::new(redis),
+        live,
         passwords: Passwords::new(&settings.auth)?,
         settings: Arc::new(settings),
     })
@@ -97,7 +102,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
             .service(
                 scope::scope("/api/v1")
                     .configure(auth::routes::configure)
-                    .configure(workshops::routes::configure),
+                    .configure(workshops::routes::configure)
+                    .configure(live::routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
 use crate::config::Settings;
+use crate::live::LiveHub;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 
@@ -15,6 +16,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub cache: Cache,
     pub bus: Bus,
+    pub live: LiveHub,
     pub passwords: Passwords,
     pub settings: Arc<Settings>,
 }

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod auth_token;
 pub mod farmer;
+pub mod live_pinned_item;
+pub mod live_session;
 pub mod lot;
 pub mod membership;
 pub mod outbox;

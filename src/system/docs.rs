@@ -23,6 +23,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "system", description = "Health, readiness, metrics and this document"),
         (name = "auth", description = "Accounts and bearer tokens"),
         (name = "workshops", description = "Workshops and their staff"),
+        (name = "live", description = "Live sessions, the pinned showcase (小黄车) and the live room's event stream"),
     )
 )]
 pub struct ApiDoc;
