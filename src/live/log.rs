@@ -26,7 +26,7 @@ local entry = sid .. '|' .. string.format('%d', prev) .. '|' .. ARGV[1] .. '|' .
 redis.call('ZADD', KEYS[2], sid, entry)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[4])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[5]) + 1))
-redis.call('EXPIRE', KEYS[2], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[9])
 redis.call('PUBLISH', ARGV[7], ARGV[8] .. '|' .. entry)
 return sid
 "#;
@@ -125,7 +125,8 @@ impl EventLog {
             .arg(self.max_events)
             .arg(SEQ_TTL_SECS)
             .arg(Self::channel(redis))
-            .arg(session_id);
+            .arg(session_id)
+            .arg(self.window.as_secs().max(1));
         let (id,): (String,) = redis.query(&pipe).await?;
         id.parse().ok()
     }
