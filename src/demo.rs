@@ -1,5 +1,5 @@
-//! Demo data from the seed report: four workshops with their staff and a few
-//! customers, loaded through the same services the API uses.
+//! Demo data from the seed report: four workshops with their staff, a few
+//! customers and live rooms, loaded through the same services the API uses.
 
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
@@ -105,6 +105,8 @@ pub async fn load(state: &AppState) -> AppResult<()> {
         active.is_customer = Set(true);
         active.update(&state.db).await?;
     }
+    // Last: the live rooms pin SKUs of the demo catalog.
+    crate::live::demo::load(state).await?;
     Ok(())
 }
 

@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast};
@@ -227,34 +226,23 @@ impl LiveHub {
     }
 
     /// Forwards every instance's events (this one's too) from Redis to local
-    /// rooms until shutdown; reconnects forever. Without Redis, waits forever.
+    /// rooms until shutdown. Events missed while reconnecting are filled in from
+    /// the log by each stream when the next one arrives. Without Redis, waits forever.
     pub async fn run_relay(self) {
         let Some(redis) = self.inner.redis.clone() else {
             return std::future::pending().await;
         };
-        loop {
-            if let Err(err) = self.relay_once(&redis).await {
-                tracing::debug!(%err, "live relay disconnected; retrying");
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }
-
-    async fn relay_once(&self, redis: &RedisBackend) -> anyhow::Result<()> {
-        let connect = redis.client().get_async_pubsub();
-        let mut pubsub = tokio::time::timeout(Duration::from_secs(2), connect).await??;
-        pubsub.subscribe(EventLog::channel(redis)).await?;
-        let mut messages = pubsub.into_on_message();
-        while let Some(msg) = messages.next().await {
-            let text = String::from_utf8_lossy(msg.get_payload_bytes());
-            let parsed = text.split_once('|').and_then(|(sid, entry)| {
-                Some((sid.parse::<i64>().ok()?, Frame::parse_entry(entry)?))
-            });
-            match parsed {
-                Some((session_id, frame)) => self.deliver(session_id, Arc::new(frame)),
-                None => tracing::warn!("undecodable live event"),
-            }
-        }
-        anyhow::bail!("live pubsub stream ended")
+        redis
+            .listen(&EventLog::channel(&redis), |payload| {
+                let text = String::from_utf8_lossy(payload);
+                let parsed = text.split_once('|').and_then(|(sid, entry)| {
+                    Some((sid.parse::<i64>().ok()?, Frame::parse_entry(entry)?))
+                });
+                match parsed {
+                    Some((session_id, frame)) => self.deliver(session_id, Arc::new(frame)),
+                    None => tracing::warn!("undecodable live event"),
+                }
+            })
+            .await
     }
 }

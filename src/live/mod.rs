@@ -1,6 +1,7 @@
 //! Live sessions: scheduling and going live, the pinned showcase (小黄车) with
 //! live prices, and the real-time room: events over SSE and viewer figures.
 
+pub mod demo;
 pub mod events;
 pub mod hub;
 pub mod item_routes;

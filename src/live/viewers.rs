@@ -27,6 +27,20 @@ pub struct ViewerStats {
     pub unique: i64,
 }
 
+impl ViewerStats {
+    /// The peak is never below the current count (a report may not have landed yet).
+    fn of(current: i64, peak: Option<f64>, unique: i64) -> Self {
+        Self {
+            current,
+            peak: (peak.unwrap_or(0.0) as i64).max(current),
+            unique,
+        }
+    }
+}
+
+/// Per-instance counts from Redis: (instance id, "count:reported-at-ms").
+type Counts = Vec<(String, String)>;
+
 pub struct Viewers {
     redis: Option<RedisBackend>,
     instance_id: String,
@@ -101,7 +115,7 @@ impl Viewers {
         pipe.pexpire(&key, self.stale_after.as_millis() as i64)
             .ignore()
             .hgetall(&key);
-        let (counts,): (Vec<(String, String)>,) = redis.query(&pipe).await?;
+        let (counts,): (Counts,) = redis.query(&pipe).await?;
         let current = self.sum_fresh(redis, &key, counts).await;
         let peak_key = peak_key(redis, session_id);
         let mut pipe = redis::pipe();
@@ -116,11 +130,7 @@ impl Viewers {
             .zscore(&peak_key, "peak")
             .pfcount(uv_key(redis, session_id));
         let (peak, unique): (Option<f64>, i64) = redis.query(&pipe).await?;
-        Some(ViewerStats {
-            current,
-            peak: (peak.unwrap_or(0.0) as i64).max(current),
-            unique,
-        })
+        Some(ViewerStats::of(current, peak, unique))
     }
 
     /// Answers the figures without reporting (a session page).
@@ -131,15 +141,10 @@ impl Viewers {
             pipe.hgetall(&key)
                 .zscore(peak_key(redis, session_id), "peak")
                 .pfcount(uv_key(redis, session_id));
-            let answer: Option<(Vec<(String, String)>, Option<f64>, i64)> =
-                redis.query(&pipe).await;
+            let answer: Option<(Counts, Option<f64>, i64)> = redis.query(&pipe).await;
             if let Some((counts, peak, unique)) = answer {
                 let current = self.sum_fresh(redis, &key, counts).await;
-                return ViewerStats {
-                    current,
-                    peak: (peak.unwrap_or(0.0) as i64).max(current),
-                    unique,
-                };
+                return ViewerStats::of(current, peak, unique);
             }
         }
         self.local_stats(session_id, local).await
@@ -164,12 +169,7 @@ impl Viewers {
     }
 
     /// Sums the instances that reported recently; forgets the others.
-    async fn sum_fresh(
-        &self,
-        redis: &RedisBackend,
-        key: &str,
-        counts: Vec<(String, String)>,
-    ) -> i64 {
+    async fn sum_fresh(&self, redis: &RedisBackend, key: &str, counts: Counts) -> i64 {
         let now = now_ms();
         let stale_ms = self.stale_after.as_millis() as i64;
         let mut total = 0i64;

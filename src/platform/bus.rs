@@ -1,9 +1,6 @@
 //! Event bus across instances: Redis pub/sub when configured, else in-process.
 //! Local subscribers always hear local events at once, even while Redis is down.
 
-use std::time::Duration;
-
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
@@ -65,29 +62,16 @@ impl Bus {
         let Some(redis) = self.redis.clone() else {
             return std::future::pending().await;
         };
-        loop {
-            if let Err(err) = self.relay_once(&redis).await {
-                tracing::debug!(%err, "bus relay disconnected; retrying");
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }
-
-    async fn relay_once(&self, redis: &RedisBackend) -> anyhow::Result<()> {
-        let connect = redis.client().get_async_pubsub();
-        let mut pubsub = tokio::time::timeout(Duration::from_secs(2), connect).await??;
-        pubsub.subscribe(redis.key("bus")).await?;
-        tracing::info!("bus relay subscribed");
-        let mut messages = pubsub.into_on_message();
-        while let Some(msg) = messages.next().await {
-            match serde_json::from_slice::<BusMessage>(msg.get_payload_bytes()) {
-                Ok(message) if message.origin != self.instance_id => {
-                    let _ = self.local.send(message);
+        redis
+            .listen(&redis.key("bus"), |payload| {
+                match serde_json::from_slice::<BusMessage>(payload) {
+                    Ok(message) if message.origin != self.instance_id => {
+                        let _ = self.local.send(message);
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(%err, "undecodable bus message"),
                 }
-                Ok(_) => {}
-                Err(err) => tracing::warn!(%err, "undecodable bus message"),
-            }
-        }
-        anyhow::bail!("pubsub stream ended")
+            })
+            .await
     }
 }

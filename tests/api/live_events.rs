@@ -23,12 +23,28 @@ async fn viewers_see_the_room_change_in_order() {
     let mut sse = Sse::open(&app, id, None, "").await;
     go_live(&app, &shop, id).await;
     let item = pin(&app, &shop, id, json!({"sku_id": berry})).await;
-    let item_id = crate::helpers::json_of(item).await["id"].as_i64().expect("id");
+    let item_id = crate::helpers::json_of(item).await["id"]
+        .as_i64()
+        .expect("id");
     let path = format!("{}/items/{item_id}", session_path(&shop, id));
-    let res = send(&app, Method::PATCH, &path, &shop.streamer, &json!({"live_price_fen": 3990})).await;
+    let res = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &shop.streamer,
+        &json!({"live_price_fen": 3990}),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let explaining = format!("{}/explaining", session_path(&shop, id));
-    send(&app, Method::PUT, &explaining, &shop.streamer, &json!({"item_id": item_id})).await;
+    send(
+        &app,
+        Method::PUT,
+        &explaining,
+        &shop.streamer,
+        &json!({"item_id": item_id}),
+    )
+    .await;
     app.delete(&path, Some(&shop.streamer)).await;
     assert_eq!(act(&app, &shop, id, "end").await.status(), StatusCode::OK);
 
@@ -46,7 +62,12 @@ async fn viewers_see_the_room_change_in_order() {
         kinds.push(event.event);
     }
     let expected = [
-        "session_started", "item_pinned", "price_changed", "explaining", "item_unpinned", "explaining",
+        "session_started",
+        "item_pinned",
+        "price_changed",
+        "explaining",
+        "item_unpinned",
+        "explaining",
         "session_ended",
     ];
     assert_eq!(kinds, expected);
@@ -70,11 +91,16 @@ async fn an_event_published_on_one_instance_reaches_a_viewer_on_another() {
     let mut sse = Sse::open(viewer_side, id, None, "").await;
     go_live(&app, &shop, id).await;
     let deal = json!({"deal_id": 7, "remaining": 42});
-    let published = publish(&app.state, id, EventKind::DealStock, &deal).await.expect("published");
+    let published = publish(&app.state, id, EventKind::DealStock, &deal)
+        .await
+        .expect("published");
     let started = sse.next_logged().await;
     assert_eq!(started.event, "session_started");
     let stock = sse.next_logged().await;
-    assert_eq!((stock.event.as_str(), stock.id), ("deal_stock", Some(published)));
+    assert_eq!(
+        (stock.event.as_str(), stock.id),
+        ("deal_stock", Some(published))
+    );
     assert_eq!(stock.data, deal);
 }
 
@@ -90,7 +116,11 @@ async fn a_reconnecting_viewer_gets_what_it_missed_once_and_in_order() {
     let mut first = Sse::open(&app, id, None, "").await;
     let mut ids = Vec::new();
     for n in 0..3 {
-        ids.push(publish(&app.state, id, EventKind::Purchase, &json!({"n": n})).await.expect("id"));
+        ids.push(
+            publish(&app.state, id, EventKind::Purchase, &json!({"n": n}))
+                .await
+                .expect("id"),
+        );
     }
     let mut last = 0;
     for _ in 0..2 {
@@ -99,7 +129,11 @@ async fn a_reconnecting_viewer_gets_what_it_missed_once_and_in_order() {
     assert_eq!(last, ids[1]);
     drop(first);
     for n in 3..6 {
-        ids.push(publish(&app.state, id, EventKind::Purchase, &json!({"n": n})).await.expect("id"));
+        ids.push(
+            publish(&app.state, id, EventKind::Purchase, &json!({"n": n}))
+                .await
+                .expect("id"),
+        );
     }
     // Resume on the other instance when they share Redis, else on the same one.
     let resume_on = if shared { &peer } else { &app };
@@ -109,13 +143,26 @@ async fn a_reconnecting_viewer_gets_what_it_missed_once_and_in_order() {
         let event = again.next_logged().await;
         got.push((event.id.expect("id"), event.data["n"].as_i64().expect("n")));
     }
-    assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), vec![2, 3, 4, 5]);
-    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), ids[2..].to_vec());
+    assert_eq!(
+        got.iter().map(|g| g.1).collect::<Vec<_>>(),
+        vec![2, 3, 4, 5]
+    );
+    assert_eq!(
+        got.iter().map(|g| g.0).collect::<Vec<_>>(),
+        ids[2..].to_vec()
+    );
     // Live events follow the replay, with nothing repeated.
-    let next = publish(&app.state, id, EventKind::Purchase, &json!({"n": 6})).await.expect("id");
+    let next = publish(&app.state, id, EventKind::Purchase, &json!({"n": 6}))
+        .await
+        .expect("id");
     let event = again.next_logged().await;
     assert_eq!((event.id, event.data["n"].clone()), (Some(next), json!(6)));
-    assert!(again.logged_within(Duration::from_millis(500)).await.is_empty());
+    assert!(
+        again
+            .logged_within(Duration::from_millis(500))
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -133,7 +180,12 @@ async fn viewer_figures_follow_streams_opening_and_closing() {
     let b = Sse::open(other_side, id, None, "device_id=phone-a").await;
     let c = Sse::open(&app, id, None, "device_id=phone-b").await;
     let url = app.url(&format!("/api/v1/live/sessions/{id}/events"));
-    let d = reqwest::Client::new().get(url).bearer_auth(&customer).send().await.expect("stream");
+    let d = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&customer)
+        .send()
+        .await
+        .expect("stream");
     assert_eq!(d.status(), StatusCode::OK);
     let viewers = wait_for_viewers(&app, id, |v| v["current"] == 4).await;
     assert_eq!(viewers["unique"], 3, "two devices and one account");
@@ -144,7 +196,13 @@ async fn viewer_figures_follow_streams_opening_and_closing() {
     wait_for_viewers(&app, id, |v| v["current"] == 0).await;
     assert_eq!(act(&app, &shop, id, "end").await.status(), StatusCode::OK);
     let ended = crate::live_support::session(&app, id).await;
-    assert_eq!((ended["peak_viewers"].clone(), ended["unique_viewers"].clone()), (json!(4), json!(3)));
+    assert_eq!(
+        (
+            ended["peak_viewers"].clone(),
+            ended["unique_viewers"].clone()
+        ),
+        (json!(4), json!(3))
+    );
 
     let res = Sse::request(&app, id, None, "device_id=bad%20id").await;
     assert_problem(res, StatusCode::BAD_REQUEST, "invalid_parameter").await;
@@ -196,7 +254,13 @@ async fn a_client_that_stops_reading_is_dropped_without_holding_up_others() {
     });
     // About 12 MB/s: easy for a reading client, far beyond socket buffers for one that is not.
     for n in 0..total {
-        publish(&app.state, id, EventKind::Purchase, &json!({"n": n, "pad": blob})).await;
+        publish(
+            &app.state,
+            id,
+            EventKind::Purchase,
+            &json!({"n": n, "pad": blob}),
+        )
+        .await;
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     reader.await.expect("the reading client got every event");
@@ -205,5 +269,8 @@ async fn a_client_that_stops_reading_is_dropped_without_holding_up_others() {
         received += 1;
     }
     assert!(slow.ended, "the slow client was disconnected");
-    assert!(received < total, "it got {received} of {total} before being dropped");
+    assert!(
+        received < total,
+        "it got {received} of {total} before being dropped"
+    );
 }

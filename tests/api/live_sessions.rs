@@ -48,7 +48,14 @@ async fn illegal_transitions_answer_409_with_a_specific_code() {
     let res = act(&app, &shop, id, "cancel").await;
     assert_problem(res, StatusCode::CONFLICT, "session_not_scheduled").await;
     let body = json!({"title": "新标题"});
-    let res = send(&app, Method::PATCH, &session_path(&shop, id), &shop.streamer, &body).await;
+    let res = send(
+        &app,
+        Method::PATCH,
+        &session_path(&shop, id),
+        &shop.streamer,
+        &body,
+    )
+    .await;
     assert_problem(res, StatusCode::CONFLICT, "session_not_scheduled").await;
 
     assert_eq!(act(&app, &shop, id, "end").await.status(), StatusCode::OK);
@@ -56,7 +63,10 @@ async fn illegal_transitions_answer_409_with_a_specific_code() {
     assert_problem(res, StatusCode::CONFLICT, "session_not_live").await;
 
     let other = schedule(&app, &shop).await;
-    assert_eq!(act(&app, &shop, other, "cancel").await.status(), StatusCode::OK);
+    assert_eq!(
+        act(&app, &shop, other, "cancel").await.status(),
+        StatusCode::OK
+    );
     let res = act(&app, &shop, other, "start").await;
     assert_problem(res, StatusCode::CONFLICT, "session_not_scheduled").await;
 }
@@ -68,7 +78,14 @@ async fn a_scheduled_session_can_be_changed() {
     let shop = app.workshop(&admin, "17003").await;
     let id = schedule(&app, &shop).await;
     let body = json!({"title": "章姬草莓专场", "description": "新描述"});
-    let res = send(&app, Method::PATCH, &session_path(&shop, id), &shop.manager, &body).await;
+    let res = send(
+        &app,
+        Method::PATCH,
+        &session_path(&shop, id),
+        &shop.manager,
+        &body,
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = json_of(res).await;
     assert_eq!(page["title"], "章姬草莓专场");
@@ -76,7 +93,14 @@ async fn a_scheduled_session_can_be_changed() {
     assert_eq!(page["cover_url"], "https://img.example.com/live.jpg");
 
     let bad = json!({"title": "", "cover_url": "ftp://x"});
-    let res = send(&app, Method::PATCH, &session_path(&shop, id), &shop.manager, &bad).await;
+    let res = send(
+        &app,
+        Method::PATCH,
+        &session_path(&shop, id),
+        &shop.manager,
+        &bad,
+    )
+    .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(problem["errors"].as_array().map(Vec::len), Some(2));
 }
@@ -103,7 +127,9 @@ async fn only_the_workshops_streamers_and_managers_run_its_sessions() {
 
     // Another workshop's staff cannot reach this session through their own workshop either.
     let through_other = format!("{}/{id}/start", sessions_path(&other));
-    let res = app.post(&through_other, Some(&other.streamer), &json!({})).await;
+    let res = app
+        .post(&through_other, Some(&other.streamer), &json!({}))
+        .await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
     assert_eq!(session(&app, id).await["status"], "scheduled");
 
@@ -131,10 +157,22 @@ async fn the_named_streamer_must_host_for_the_workshop() {
             "streamer_account_id": streamer,
         })
     };
-    let res = app.post(&sessions_path(&shop), Some(&shop.manager), &body(&leader_id)).await;
+    let res = app
+        .post(
+            &sessions_path(&shop),
+            Some(&shop.manager),
+            &body(&leader_id),
+        )
+        .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "streamer_account_id");
-    let res = app.post(&sessions_path(&shop), Some(&shop.manager), &body(&streamer_id)).await;
+    let res = app
+        .post(
+            &sessions_path(&shop),
+            Some(&shop.manager),
+            &body(&streamer_id),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(json_of(res).await["streamer_account_id"], streamer_id);
 }
@@ -152,9 +190,15 @@ async fn the_public_lists_live_and_upcoming_sessions_page_by_page() {
     let elsewhere = schedule(&app, &other).await;
     go_live(&app, &shop, ids[0]).await;
     go_live(&app, &shop, ids[1]).await;
-    assert_eq!(act(&app, &shop, ids[1], "end").await.status(), StatusCode::OK);
+    assert_eq!(
+        act(&app, &shop, ids[1], "end").await.status(),
+        StatusCode::OK
+    );
     let cancelled = schedule(&app, &shop).await;
-    assert_eq!(act(&app, &shop, cancelled, "cancel").await.status(), StatusCode::OK);
+    assert_eq!(
+        act(&app, &shop, cancelled, "cancel").await.status(),
+        StatusCode::OK
+    );
 
     let mut seen = Vec::new();
     let mut path = "/api/v1/live/sessions?limit=1".to_owned();
@@ -184,4 +228,37 @@ async fn the_public_lists_live_and_upcoming_sessions_page_by_page() {
     let staff = format!("{}?status=cancelled", sessions_path(&shop));
     let page = json_of(app.get(&staff, Some(&shop.streamer)).await).await;
     assert_eq!(page["items"][0]["id"], cancelled);
+}
+
+#[tokio::test]
+async fn the_demo_opens_a_live_and_an_upcoming_room_for_two_workshops() {
+    let app = spawn_app().await;
+    gongfang::demo::load(&app.state).await.expect("demo loads");
+    let page = json_of(app.get("/api/v1/live/sessions", None).await).await;
+    let sessions = page["items"].as_array().expect("items");
+    let rooms: Vec<_> = sessions
+        .iter()
+        .map(|s| {
+            (
+                s["workshop_name"].as_str().unwrap_or(""),
+                s["status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for shop in ["莓好集市", "茶仙子"] {
+        assert!(
+            rooms.contains(&(shop, "live")) && rooms.contains(&(shop, "scheduled")),
+            "{rooms:?}"
+        );
+    }
+    for s in sessions {
+        let id = s["id"].as_i64().expect("id");
+        let room = session(&app, id).await;
+        assert!(
+            room["items"]
+                .as_array()
+                .is_some_and(|items| items.len() >= 2),
+            "{room}"
+        );
+    }
 }

@@ -96,7 +96,9 @@ pub async fn schedule(app: &TestApp, shop: &Workshop) -> i64 {
         "scheduled_start_at": (Utc::now() + chrono::Duration::hours(1)).to_rfc3339(),
         "description": "杨村桥镇草莓基地",
     });
-    let res = app.post(&sessions_path(shop), Some(&shop.streamer), &body).await;
+    let res = app
+        .post(&sessions_path(shop), Some(&shop.streamer), &body)
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     json_of(res).await["id"].as_i64().expect("session id")
 }
@@ -118,7 +120,13 @@ pub async fn pin(app: &TestApp, shop: &Workshop, session_id: i64, body: Value) -
     app.post(&path, Some(&shop.streamer), &body).await
 }
 
-pub async fn send(app: &TestApp, method: Method, path: &str, token: &str, body: &Value) -> Response {
+pub async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: &Value,
+) -> Response {
     app.request(method, path, Some(token))
         .json(body)
         .send()
@@ -127,13 +135,19 @@ pub async fn send(app: &TestApp, method: Method, path: &str, token: &str, body: 
 }
 
 pub async fn session(app: &TestApp, session_id: i64) -> Value {
-    let res = app.get(&format!("/api/v1/live/sessions/{session_id}"), None).await;
+    let res = app
+        .get(&format!("/api/v1/live/sessions/{session_id}"), None)
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     json_of(res).await
 }
 
 /// Polls the public session page until `viewers` satisfies `check`.
-pub async fn wait_for_viewers(app: &TestApp, session_id: i64, check: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_for_viewers(
+    app: &TestApp,
+    session_id: i64,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
     for _ in 0..100 {
         let viewers = session(app, session_id).await["viewers"].clone();
         if check(&viewers) {
@@ -141,7 +155,10 @@ pub async fn wait_for_viewers(app: &TestApp, session_id: i64, check: impl Fn(&Va
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("viewers never matched: {}", session(app, session_id).await["viewers"]);
+    panic!(
+        "viewers never matched: {}",
+        session(app, session_id).await["viewers"]
+    );
 }
 
 #[derive(Debug, Clone)]
@@ -161,10 +178,18 @@ pub struct Sse {
 
 impl Sse {
     /// Opens the stream of `session_id` on `app`; `query` like `device_id=x`.
-    pub async fn open(app: &TestApp, session_id: i64, last_event_id: Option<i64>, query: &str) -> Self {
+    pub async fn open(
+        app: &TestApp,
+        session_id: i64,
+        last_event_id: Option<i64>,
+        query: &str,
+    ) -> Self {
         let res = Self::request(app, session_id, last_event_id, query).await;
         assert_eq!(res.status(), StatusCode::OK);
-        let content_type = res.headers()["content-type"].to_str().unwrap_or("").to_owned();
+        let content_type = res.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .to_owned();
         assert_eq!(content_type, "text/event-stream");
         Self {
             res,
@@ -175,8 +200,15 @@ impl Sse {
     }
 
     /// The raw answer (for 204 and error checks).
-    pub async fn request(app: &TestApp, session_id: i64, last_event_id: Option<i64>, query: &str) -> Response {
-        let url = app.url(&format!("/api/v1/live/sessions/{session_id}/events?{query}"));
+    pub async fn request(
+        app: &TestApp,
+        session_id: i64,
+        last_event_id: Option<i64>,
+        query: &str,
+    ) -> Response {
+        let url = app.url(&format!(
+            "/api/v1/live/sessions/{session_id}/events?{query}"
+        ));
         let mut req = reqwest::Client::new().get(url);
         if let Some(id) = last_event_id {
             req = req.header("Last-Event-ID", id.to_string());
