@@ -1,13 +1,13 @@
 //! The showcase (小黄车): pin, change, reorder and unpin SKUs, and mark the one
 //! being explained, each while the session is scheduled or live; each publishes its event.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait, TryIntoModel,
+    Set, TransactionTrait, TryIntoModel,
 };
 
 use super::events::{EventKind, publish};
@@ -17,7 +17,8 @@ use super::model::{
 };
 use super::pricing::{check_live_price, effective_price, pinnable_sku};
 use super::service::{find_in_workshop, status_of};
-use crate::entity::{live_pinned_item, live_session, product, sku};
+use super::views::{items_of, one_item, pinned_rows, sku_of};
+use crate::entity::{live_pinned_item, live_session, sku};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::platform::validate::Check;
 use crate::state::AppState;
@@ -243,80 +244,6 @@ pub async fn set_explaining(
     items_of(&state.db, &session).await
 }
 
-/// The showcase, first to last.
-pub async fn items_of(
-    db: &impl ConnectionTrait,
-    session: &live_session::Model,
-) -> AppResult<Vec<PinnedItemView>> {
-    let rows = pinned_rows(db, session.id).await?;
-    let sku_ids: Vec<i64> = rows.iter().map(|r| r.sku_id).collect();
-    let skus: HashMap<i64, sku::Model> = sku::Entity::find()
-        .filter(sku::Column::Id.is_in(sku_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let product_ids: Vec<i64> = skus.values().map(|s| s.product_id).collect();
-    let products: HashMap<i64, product::Model> = product::Entity::find()
-        .filter(product::Column::Id.is_in(product_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let sku = skus.get(&row.sku_id)?;
-            let product = products.get(&sku.product_id)?;
-            Some(item_view(session, row, sku, product))
-        })
-        .collect())
-}
-
-fn item_view(
-    session: &live_session::Model,
-    row: live_pinned_item::Model,
-    sku: &sku::Model,
-    product: &product::Model,
-) -> PinnedItemView {
-    PinnedItemView {
-        id: row.id,
-        session_id: row.session_id,
-        sku_id: sku.id,
-        product_id: product.id,
-        product_title: product.title.clone(),
-        sku_name: sku.name.clone(),
-        unit: sku.unit.clone(),
-        image_url: serde_json::from_str::<Vec<String>>(&product.images)
-            .ok()
-            .and_then(|images| images.into_iter().next()),
-        normal_price_fen: sku.price_fen,
-        live_price_fen: row.live_price_fen,
-        price_fen: effective_price(row.live_price_fen, sku.price_fen),
-        is_common_prosperity: sku.is_common_prosperity,
-        live_stock_cap: row.live_stock_cap,
-        sold_units: row.sold_units,
-        position: row.position,
-        explaining: session.explaining_item_id == Some(row.id),
-        pinned_at: row.pinned_at,
-    }
-}
-
-async fn one_item(
-    db: &impl ConnectionTrait,
-    session: &live_session::Model,
-    row: live_pinned_item::Model,
-) -> AppResult<PinnedItemView> {
-    let sku = sku_of(db, row.sku_id).await?;
-    let product = product::Entity::find_by_id(sku.product_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("product"))?;
-    Ok(item_view(session, row, &sku, &product))
-}
-
 /// Holds the session row for this transaction if it is scheduled or live, so
 /// the showcase cannot change under a concurrent end; else 409 `session_closed`.
 async fn lock_open(
@@ -362,19 +289,6 @@ async fn set_explaining_column(
     Ok(())
 }
 
-async fn pinned_rows(
-    db: &impl ConnectionTrait,
-    session_id: i64,
-) -> AppResult<Vec<live_pinned_item::Model>> {
-    Ok(live_pinned_item::Entity::find()
-        .filter(I::SessionId.eq(session_id))
-        .filter(I::UnpinnedAt.is_null())
-        .order_by_asc(I::Position)
-        .order_by_asc(I::Id)
-        .all(db)
-        .await?)
-}
-
 async fn pinned_item(
     db: &impl ConnectionTrait,
     session_id: i64,
@@ -386,13 +300,6 @@ async fn pinned_item(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("pinned item"))
-}
-
-async fn sku_of(db: &impl ConnectionTrait, sku_id: i64) -> AppResult<sku::Model> {
-    sku::Entity::find_by_id(sku_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("SKU"))
 }
 
 /// A cap is 1 to 1,000,000 and not below the units already sold.

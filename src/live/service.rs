@@ -9,11 +9,11 @@ use sea_orm::{
 };
 
 use super::events::{EventKind, publish};
-use super::items::items_of;
 use super::model::{
     ScheduleSessionRequest, SessionChanged, SessionDetail, SessionFilter, SessionStatus,
     SessionView, UpdateSessionRequest,
 };
+use super::views::items_of;
 use super::views::{SessionCursor, page_limit, session_views};
 use crate::auth::Role;
 use crate::entity::{live_session, membership};

@@ -1,16 +1,17 @@
-//! Session rows to views (workshop and streamer names fetched in batches), and
-//! the keyset cursor of session listings: (scheduled start, id).
+//! Rows to views: sessions (workshop and streamer names fetched in batches) and
+//! the showcase's items; and the keyset cursor of session listings: (start, id).
 
 use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::model::SessionView;
+use super::model::{PinnedItemView, SessionView};
+use super::pricing::effective_price;
 use super::service::status_of;
-use crate::entity::{account, live_session, workshop};
+use crate::entity::{account, live_pinned_item, live_session, product, sku, workshop};
 use crate::error::{AppError, AppResult};
 use crate::platform::pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery};
 
@@ -59,6 +60,100 @@ pub async fn session_views(
             updated_at: r.updated_at,
         })
         .collect())
+}
+
+/// The showcase, first to last.
+pub async fn items_of(
+    db: &impl ConnectionTrait,
+    session: &live_session::Model,
+) -> AppResult<Vec<PinnedItemView>> {
+    let rows = pinned_rows(db, session.id).await?;
+    let sku_ids: Vec<i64> = rows.iter().map(|r| r.sku_id).collect();
+    let skus: HashMap<i64, sku::Model> = sku::Entity::find()
+        .filter(sku::Column::Id.is_in(sku_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let product_ids: Vec<i64> = skus.values().map(|s| s.product_id).collect();
+    let products: HashMap<i64, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(product_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let sku = skus.get(&row.sku_id)?;
+            let product = products.get(&sku.product_id)?;
+            Some(item_view(session, row, sku, product))
+        })
+        .collect())
+}
+
+fn item_view(
+    session: &live_session::Model,
+    row: live_pinned_item::Model,
+    sku: &sku::Model,
+    product: &product::Model,
+) -> PinnedItemView {
+    PinnedItemView {
+        id: row.id,
+        session_id: row.session_id,
+        sku_id: sku.id,
+        product_id: product.id,
+        product_title: product.title.clone(),
+        sku_name: sku.name.clone(),
+        unit: sku.unit.clone(),
+        image_url: serde_json::from_str::<Vec<String>>(&product.images)
+            .ok()
+            .and_then(|images| images.into_iter().next()),
+        normal_price_fen: sku.price_fen,
+        live_price_fen: row.live_price_fen,
+        price_fen: effective_price(row.live_price_fen, sku.price_fen),
+        is_common_prosperity: sku.is_common_prosperity,
+        live_stock_cap: row.live_stock_cap,
+        sold_units: row.sold_units,
+        position: row.position,
+        explaining: session.explaining_item_id == Some(row.id),
+        pinned_at: row.pinned_at,
+    }
+}
+
+pub async fn one_item(
+    db: &impl ConnectionTrait,
+    session: &live_session::Model,
+    row: live_pinned_item::Model,
+) -> AppResult<PinnedItemView> {
+    let sku = sku_of(db, row.sku_id).await?;
+    let product = product::Entity::find_by_id(sku.product_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("product"))?;
+    Ok(item_view(session, row, &sku, &product))
+}
+
+pub async fn pinned_rows(
+    db: &impl ConnectionTrait,
+    session_id: i64,
+) -> AppResult<Vec<live_pinned_item::Model>> {
+    Ok(live_pinned_item::Entity::find()
+        .filter(live_pinned_item::Column::SessionId.eq(session_id))
+        .filter(live_pinned_item::Column::UnpinnedAt.is_null())
+        .order_by_asc(live_pinned_item::Column::Position)
+        .order_by_asc(live_pinned_item::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn sku_of(db: &impl ConnectionTrait, sku_id: i64) -> AppResult<sku::Model> {
+    sku::Entity::find_by_id(sku_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("SKU"))
 }
 
 /// The page size a listing asks for, clamped like every other listing.

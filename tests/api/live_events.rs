@@ -49,12 +49,14 @@ async fn viewers_see_the_room_change_in_order() {
     assert_eq!(act(&app, &shop, id, "end").await.status(), StatusCode::OK);
 
     let mut kinds = Vec::new();
+    let mut ids = Vec::new();
     let mut last_id = 0;
     while kinds.len() < 7 {
         let event = sse.next_logged().await;
         let event_id = event.id.expect("logged events have ids");
         assert!(event_id > last_id, "ids grow");
         last_id = event_id;
+        ids.push(event_id);
         if event.event == "price_changed" {
             assert_eq!(event.data["previous_price_fen"], 5000);
             assert_eq!(event.data["price_fen"], 3990);
@@ -76,6 +78,14 @@ async fn viewers_see_the_room_change_in_order() {
     assert!(sse.ended, "the server closed the stream");
     let res = Sse::request(&app, id, Some(last_id), "").await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // One that missed the end still gets it, then the stream closes.
+    let mut late = Sse::open(&app, id, Some(ids[0]), "").await;
+    let missed = late.logged_within(Duration::from_secs(5)).await;
+    assert_eq!(
+        missed.iter().map(|e| e.id.expect("id")).collect::<Vec<_>>(),
+        ids[1..]
+    );
+    assert!(late.ended);
 }
 
 #[tokio::test]

@@ -262,3 +262,38 @@ async fn the_demo_opens_a_live_and_an_upcoming_room_for_two_workshops() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_live_room() {
+    let app = spawn_app().await;
+    let doc = json_of(app.get("/api/openapi.json", None).await).await;
+    let paths = doc["paths"].as_object().expect("paths");
+    for path in [
+        "/api/v1/live/sessions",
+        "/api/v1/live/sessions/{session_id}",
+        "/api/v1/live/sessions/{session_id}/events",
+        "/api/v1/workshops/{workshop_id}/live/sessions",
+        "/api/v1/workshops/{workshop_id}/live/sessions/{session_id}",
+        "/api/v1/workshops/{workshop_id}/live/sessions/{session_id}/start",
+        "/api/v1/workshops/{workshop_id}/live/sessions/{session_id}/end",
+        "/api/v1/workshops/{workshop_id}/live/sessions/{session_id}/cancel",
+        "/api/v1/workshops/{workshop_id}/live/sessions/{session_id}/items",
+        "/api/v1/workshops/{workshop_id}/live/sessions/{session_id}/items/order",
+        "/api/v1/workshops/{workshop_id}/live/sessions/{session_id}/items/{item_id}",
+        "/api/v1/workshops/{workshop_id}/live/sessions/{session_id}/explaining",
+    ] {
+        assert!(paths.contains_key(path), "missing {path}");
+    }
+    let events = &paths["/api/v1/live/sessions/{session_id}/events"]["get"];
+    assert!(events["responses"]["200"]["content"]["text/event-stream"].is_object());
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for schema in [
+        "SessionDetail",
+        "PinnedItemView",
+        "EventKind",
+        "PriceChanged",
+        "ViewerStats",
+    ] {
+        assert!(schemas.contains_key(schema), "missing schema {schema}");
+    }
+}
