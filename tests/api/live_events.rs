@@ -284,3 +284,26 @@ async fn a_client_that_stops_reading_is_dropped_without_holding_up_others() {
         "it got {received} of {total} before being dropped"
     );
 }
+
+#[tokio::test]
+async fn the_room_keeps_working_on_one_instance_while_redis_is_unreachable() {
+    let app = spawn_app_with(|s| {
+        quick_room(s);
+        s.cache.url = "redis://127.0.0.1:1".into();
+    })
+    .await;
+    let admin = app.admin().await;
+    let shop = app.workshop(&admin, "17207").await;
+    let id = schedule(&app, &shop).await;
+    let mut sse = Sse::open(&app, id, None, "device_id=phone-z").await;
+    go_live(&app, &shop, id).await;
+    let first = sse.next_logged().await;
+    assert_eq!(first.event, "session_started");
+    let second = publish(&app.state, id, EventKind::Purchase, &json!({"n": 1})).await;
+    drop(sse);
+    let mut again = Sse::open(&app, id, first.id, "").await;
+    let resumed = again.next_logged().await;
+    assert_eq!((resumed.event.as_str(), resumed.id), ("purchase", second));
+    let viewers = wait_for_viewers(&app, id, |v| v["current"] == 1).await;
+    assert_eq!(viewers["unique"], 1);
+}

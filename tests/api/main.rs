@@ -7,6 +7,7 @@ mod errors;
 mod helpers;
 mod live_events;
 mod live_items;
+mod live_load;
 mod live_sessions;
 mod live_support;
 mod redis_outage;
