@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::{Notify, broadcast};
 
 use super::events::{EventKind, Frame};
-use super::log::{Appended, EventLog};
+use super::log::EventLog;
 use super::service::record_viewer_figures;
 use super::viewers::{ViewerStats, Viewers};
 use crate::config::LiveSettings;
@@ -92,16 +92,14 @@ impl LiveHub {
                 |err| tracing::error!(%err, kind = kind.as_str(), "live event not serialisable"),
             )
             .ok()?;
-        let appended = self
+        let id = self
             .inner
             .log
             .append(session_id, kind.as_str(), &json, |frame| {
                 self.deliver(session_id, frame)
             })
             .await;
-        Some(match appended {
-            Appended::Relayed(id) | Appended::Local(id) => id,
-        })
+        Some(id)
     }
 
     /// Joins a session's room: counts a viewer until the subscription is dropped.

@@ -13,8 +13,8 @@ use crate::platform::redis_backend::RedisBackend;
 
 /// Assigns the id, stores the entry, trims by age and count, and publishes it,
 /// all at once: every instance sees a session's events in id order.
-/// Ids are `max(previous + 1, now in µs-ish)`, so they keep growing across a
-/// Redis flush or a process restart, and time-based trimming is a score range.
+/// An id is `max(previous id + 1, now in ms × 1000)`: it keeps growing across a
+/// Redis flush or a process restart, and trimming by age is a score range.
 const APPEND_SCRIPT: &str = r#"
 local prev = tonumber(redis.call('GET', KEYS[1]) or '0')
 local id = prev + 1
@@ -31,16 +31,8 @@ redis.call('PUBLISH', ARGV[7], ARGV[8] .. '|' .. entry)
 return sid
 "#;
 
-/// Sequence keys outlive the replay window so ids stay dense while a room is active.
+/// How long a session's last id is kept (ids still grow after it expires).
 const SEQ_TTL_SECS: u64 = 7 * 24 * 3600;
-
-/// Where an appended event went.
-pub enum Appended {
-    /// Redis took it; every instance (this one too) hears it through the relay.
-    Relayed(i64),
-    /// Kept in this process and already handed to local streams.
-    Local(i64),
-}
 
 pub struct EventLog {
     redis: Option<RedisBackend>,
@@ -74,19 +66,21 @@ impl EventLog {
         redis.key("live:events")
     }
 
-    /// Appends an event. Local delivery (`deliver`) happens under the ring's
-    /// lock, so concurrent publishers' frames reach streams in id order.
+    /// Appends an event and returns its id. When Redis takes it, every instance
+    /// (this one too) hears it through the relay; else it is kept in this
+    /// process and handed to `deliver` under the ring's lock, so concurrent
+    /// publishers' frames reach local streams in id order.
     pub async fn append(
         &self,
         session_id: i64,
         kind: &str,
         json: &str,
         deliver: impl FnOnce(Arc<Frame>),
-    ) -> Appended {
+    ) -> i64 {
         if let Some(redis) = &self.redis
             && let Some(id) = self.append_redis(redis, session_id, kind, json).await
         {
-            return Appended::Relayed(id);
+            return id;
         }
         let ring = self.ring(session_id).await;
         let mut ring = ring.lock().unwrap_or_else(|e| e.into_inner());
@@ -102,7 +96,7 @@ impl EventLog {
             ring.frames.pop_front();
         }
         deliver(frame);
-        Appended::Local(id)
+        id
     }
 
     async fn append_redis(

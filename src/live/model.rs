@@ -111,6 +111,13 @@ pub struct SessionFilter {
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct StatusFilter {
+    /// Only sessions in this status.
+    pub status: Option<SessionStatus>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// An anonymous viewer's stable id (1-64 of A-Z a-z 0-9 - _), for unique-viewer counts.
     pub device_id: Option<String>,

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::{
-    EventsQuery, ScheduleSessionRequest, SessionDetail, SessionFilter, SessionView,
+    EventsQuery, ScheduleSessionRequest, SessionDetail, SessionFilter, SessionView, StatusFilter,
     UpdateSessionRequest,
 };
 use super::{item_routes, service, stream};
@@ -155,7 +155,7 @@ async fn schedule(
 #[utoipa::path(
     tag = "live",
     security(("bearer" = [])),
-    params(("workshop_id" = i64, Path), SessionFilter, PageQuery),
+    params(("workshop_id" = i64, Path), StatusFilter, PageQuery),
     responses(
         (status = 200, body = Page<SessionView>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -167,7 +167,7 @@ async fn list_for_workshop(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    filter: web::Query<SessionFilter>,
+    filter: web::Query<StatusFilter>,
     page: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<SessionView>>> {
     let workshop_id = path.into_inner();

@@ -10,11 +10,10 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use futures_util::stream;
+use sea_orm::EntityTrait;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-
-use sea_orm::EntityTrait;
 
 use super::events::Frame;
 use super::hub::{LiveHub, Subscription};
