@@ -65,7 +65,10 @@ async fn hundreds_of_viewers_on_two_instances_are_all_counted() {
     }))
     .await;
     let figures = wait_for_viewers(&app, id, |v| v["current"] == viewers).await;
-    assert_eq!(figures["unique"], 150);
+    let unique = figures["unique"].as_i64().expect("unique");
+    // Redis counts unique viewers with a HyperLogLog (about ±1 %); in process, exactly.
+    let allowed = if shared { 147..=153 } else { 150..=150 };
+    assert!(allowed.contains(&unique), "unique viewers {unique}");
     drop(streams);
     let figures = wait_for_viewers(&app, id, |v| v["current"] == 0).await;
     assert_eq!(figures["peak"], viewers);
