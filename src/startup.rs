@@ -16,6 +16,7 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::auth::password::Passwords;
 use crate::config::Settings;
 use crate::live::LiveHub;
+use crate::orders::provider::Providers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
@@ -23,7 +24,7 @@ use crate::platform::redis_backend::RedisBackend;
 use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
-use crate::{auth, live, system, workshops};
+use crate::{auth, live, orders, system, workshops};
 
 pub struct Application {
     port: u16,
@@ -64,10 +65,12 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let relay = self.state.bus.clone().run_relay();
         let live_relay = self.state.live.clone().run_relay();
+        let expiry = orders::expiry::run(self.state.clone());
         tokio::select! {
             result = self.server => result?,
             () = relay => {}
             () = live_relay => {}
+            () = expiry => {}
         }
         Ok(())
     }
@@ -86,6 +89,8 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         bus: Bus::new(redis),
         live,
         passwords: Passwords::new(&settings.auth)?,
+        payments: Providers::new(&settings.payments),
+        session_pricing: Arc::new(live::LivePricing),
         settings: Arc::new(settings),
     })
 }
@@ -103,7 +108,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                 scope::scope("/api/v1")
                     .configure(auth::routes::configure)
                     .configure(workshops::routes::configure)
-                    .configure(live::routes::configure),
+                    .configure(live::routes::configure)
+                    .configure(orders::routes::configure)
+                    .configure(orders::cart_routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))

@@ -8,6 +8,8 @@ use sea_orm::DatabaseConnection;
 use crate::auth::password::Passwords;
 use crate::config::Settings;
 use crate::live::LiveHub;
+use crate::orders::provider::Providers;
+use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 
@@ -18,5 +20,8 @@ pub struct AppState {
     pub bus: Bus,
     pub live: LiveHub,
     pub passwords: Passwords,
+    pub payments: Providers,
+    /// Live-session prices for orders, installed by the live domain.
+    pub session_pricing: Arc<dyn SessionPricing>,
     pub settings: Arc<Settings>,
 }

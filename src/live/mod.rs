@@ -12,6 +12,7 @@ pub mod pricing;
 pub mod routes;
 pub mod service;
 pub mod stream;
+pub mod terms;
 pub mod viewers;
 pub mod views;
 
@@ -19,3 +20,4 @@ pub use events::{EventKind, publish};
 pub use hub::LiveHub;
 pub use model::LivePrice;
 pub use pricing::{live_price_for, return_live_units, take_live_units};
+pub use terms::LivePricing;

@@ -42,6 +42,9 @@ use crate::live::viewers::ViewerStats;
         (name = "auth", description = "Accounts and bearer tokens"),
         (name = "workshops", description = "Workshops and their staff"),
         (name = "live", description = "Live sessions, the pinned showcase (小黄车) and the live room's event stream"),
+        (name = "orders", description = "Orders: checkout, reservation, history, cancellation, refunds"),
+        (name = "payments", description = "Payments and provider webhooks"),
+        (name = "cart", description = "A customer's addresses and cart"),
     )
 )]
 pub struct ApiDoc;

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use gongfang::config::Settings;
-use gongfang::entity::{product, sku, workshop};
+use gongfang::entity::workshop;
 use reqwest::{Method, Response, StatusCode};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 
+use crate::fixtures::SkuSpec;
 use crate::helpers::{TestApp, Workshop, json_of};
 
 /// Fast ticks so tests see viewer figures, heartbeats and closing streams quickly.
@@ -19,52 +20,16 @@ pub fn quick_room(settings: &mut Settings) {
     settings.live.end_grace_ms = 300;
 }
 
-/// An active SKU of an active product, inserted through the entities.
+/// An active SKU (100 units) at `price`, with its market price and
+/// common-prosperity flag.
 pub async fn sku(app: &TestApp, workshop_id: i64, price: i64, market: i64, cp: bool) -> i64 {
-    let now = Utc::now();
-    let product = product::ActiveModel {
-        workshop_id: Set(workshop_id),
-        title: Set("红颜草莓".into()),
-        description: Set("建德草莓".into()),
-        category: Set("strawberry".into()),
-        images: Set(r#"["https://img.example.com/berry.jpg"]"#.into()),
-        tags: Set("[]".into()),
-        status: Set("active".into()),
-        origin: Set("杭州市建德市".into()),
-        storage: Set("chilled".into()),
-        shelf_life_days: Set(Some(5)),
-        sale_start_month: Set(None),
-        sale_end_month: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("product inserted");
-    let row = sku::ActiveModel {
-        workshop_id: Set(workshop_id),
-        product_id: Set(product.id),
-        code: Set(format!("SKU-{}", uuid::Uuid::new_v4().simple())),
-        name: Set("精品 2斤装".into()),
-        grade: Set("A".into()),
-        unit: Set("box".into()),
-        net_weight_g: Set(1000),
-        price_fen: Set(price),
-        market_price_fen: Set(market),
-        is_common_prosperity: Set(cp),
-        per_buyer_limit: Set(None),
-        status: Set("active".into()),
-        on_hand: Set(100),
-        reserved: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("sku inserted");
-    row.id
+    let spec = SkuSpec {
+        price_fen: price,
+        market_price_fen: Some(market),
+        common_prosperity: cp,
+        ..SkuSpec::default()
+    };
+    app.sku(workshop_id, spec).await
 }
 
 /// Sets a workshop's common-prosperity band (basis points of the market price).

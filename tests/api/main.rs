@@ -4,12 +4,16 @@
 mod auth;
 mod cli;
 mod errors;
+mod fixtures;
 mod helpers;
 mod live_events;
 mod live_items;
 mod live_load;
+mod live_orders;
 mod live_sessions;
 mod live_support;
+mod orders;
+mod payments;
 mod redis_outage;
 mod system;
 mod workshops;
