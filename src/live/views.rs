@@ -11,8 +11,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::model::{PinnedItemView, SessionView};
 use super::pricing::effective_price;
 use super::service::status_of;
-use crate::entity::{account, live_pinned_item, live_session, product, sku, workshop};
+use crate::entity::{account, live_pinned_item, live_session, sku, workshop};
 use crate::error::{AppError, AppResult};
+use crate::orders::service::{Priced, load_priced};
 use crate::platform::pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery};
 
 pub async fn session_views(
@@ -68,28 +69,12 @@ pub async fn items_of(
     session: &live_session::Model,
 ) -> AppResult<Vec<PinnedItemView>> {
     let rows = pinned_rows(db, session.id).await?;
-    let sku_ids: Vec<i64> = rows.iter().map(|r| r.sku_id).collect();
-    let skus: HashMap<i64, sku::Model> = sku::Entity::find()
-        .filter(sku::Column::Id.is_in(sku_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let product_ids: Vec<i64> = skus.values().map(|s| s.product_id).collect();
-    let products: HashMap<i64, product::Model> = product::Entity::find()
-        .filter(product::Column::Id.is_in(product_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    let priced = load_priced(db, rows.iter().map(|r| r.sku_id).collect()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
-            let sku = skus.get(&row.sku_id)?;
-            let product = products.get(&sku.product_id)?;
-            Some(item_view(session, row, sku, product))
+            let item = priced.get(&row.sku_id)?;
+            Some(item_view(session, row, item))
         })
         .collect())
 }
@@ -97,8 +82,7 @@ pub async fn items_of(
 fn item_view(
     session: &live_session::Model,
     row: live_pinned_item::Model,
-    sku: &sku::Model,
-    product: &product::Model,
+    Priced { sku, product }: &Priced,
 ) -> PinnedItemView {
     PinnedItemView {
         id: row.id,
@@ -128,12 +112,11 @@ pub async fn one_item(
     session: &live_session::Model,
     row: live_pinned_item::Model,
 ) -> AppResult<PinnedItemView> {
-    let sku = sku_of(db, row.sku_id).await?;
-    let product = product::Entity::find_by_id(sku.product_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("product"))?;
-    Ok(item_view(session, row, &sku, &product))
+    let priced = load_priced(db, vec![row.sku_id]).await?;
+    let item = priced
+        .get(&row.sku_id)
+        .ok_or_else(|| AppError::not_found("SKU"))?;
+    Ok(item_view(session, row, item))
 }
 
 pub async fn pinned_rows(
