@@ -203,8 +203,14 @@ fn report(args: &Args, stats: &mut Stats, elapsed: Duration) {
         let selling = stats.last_success_ms as f64 / 1000.0;
         let after = (secs - selling).max(0.001);
         let sold_out = stats.statuses.get(&409).copied().unwrap_or(0);
-        println!("orders/s while stock lasted: {:.0} (stock gone after {selling:.2}s)", stats.completed as f64 / selling.max(0.001));
-        println!("answers/s after the stock was gone: {:.0} ({sold_out} × 409 in total)", (stats.latencies_us.len() as f64 - stats.completed as f64) / after);
+        println!(
+            "orders/s while stock lasted: {:.0} (stock gone after {selling:.2}s)",
+            stats.completed as f64 / selling.max(0.001)
+        );
+        println!(
+            "answers/s after the stock was gone: {:.0} ({sold_out} × 409 in total)",
+            (stats.latencies_us.len() as f64 - stats.completed as f64) / after
+        );
     }
 }
 

@@ -10,7 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::auth::service::hash_token;
-use crate::entity::{account, address, auth_token, deal, live_session, product, sku, stock_movement, workshop};
+use crate::entity::{
+    account, address, auth_token, deal, live_session, product, sku, stock_movement, workshop,
+};
 use crate::state::AppState;
 
 const CHUNK: usize = 1000;
@@ -65,11 +67,20 @@ pub async fn prepare(
         (Some(quantity), Some(sku)) => Some(running_deal(state, shop.id, *sku, quantity).await?),
         _ => None,
     };
-    Ok(Prepared { workshop_id: shop.id, sku_ids, deal_id })
+    Ok(Prepared {
+        workshop_id: shop.id,
+        sku_ids,
+        deal_id,
+    })
 }
 
 /// A live session with a flash deal on `sku_id`, running for an hour.
-async fn running_deal(state: &AppState, workshop_id: i64, sku_id: i64, quantity: i64) -> anyhow::Result<i64> {
+async fn running_deal(
+    state: &AppState,
+    workshop_id: i64,
+    sku_id: i64,
+    quantity: i64,
+) -> anyhow::Result<i64> {
     let now = Utc::now();
     let session = live_session::ActiveModel {
         workshop_id: Set(workshop_id),
@@ -91,7 +102,8 @@ async fn running_deal(state: &AppState, workshop_id: i64, sku_id: i64, quantity:
     }
     .insert(&state.db)
     .await?;
-    let held = crate::orders::allotments::allot(&state.db, workshop_id, sku_id, "deal", quantity).await?;
+    let held =
+        crate::orders::allotments::allot(&state.db, workshop_id, sku_id, "deal", quantity).await?;
     let row = deal::ActiveModel {
         workshop_id: Set(workshop_id),
         live_session_id: Set(session.id),

@@ -95,12 +95,25 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { .. } => seed_demo(settings).await,
-        Command::BenchPrepare { customers, skus, stock, deal_quantity, out } => {
+        Command::BenchPrepare {
+            customers,
+            skus,
+            stock,
+            deal_quantity,
+            out,
+        } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
             let state = build_state(settings, conn)?;
-            let prepared = gongfang::benchprep::prepare(&state, customers, skus, stock, deal_quantity, &out).await?;
-            println!("workshop {} with {} SKUs; customers in {}", prepared.workshop_id, prepared.sku_ids.len(), out.display());
+            let prepared =
+                gongfang::benchprep::prepare(&state, customers, skus, stock, deal_quantity, &out)
+                    .await?;
+            println!(
+                "workshop {} with {} SKUs; customers in {}",
+                prepared.workshop_id,
+                prepared.sku_ids.len(),
+                out.display()
+            );
             if let Some(deal) = prepared.deal_id {
                 std::fs::write(out.join("deal.txt"), deal.to_string())?;
                 println!("flash deal {deal} is running");
