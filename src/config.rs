@@ -17,6 +17,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub cache: CacheSettings,
     pub auth: AuthSettings,
+    pub orders: OrderSettings,
+    pub payments: PaymentSettings,
     pub log: LogSettings,
     pub webhooks: WebhookSettings,
 }
@@ -59,6 +61,20 @@ pub struct AuthSettings {
     pub login_failures_per_account: u64,
     pub login_failures_per_ip: u64,
     pub login_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderSettings {
+    pub payment_window_secs: i64,
+    pub expiry_interval_ms: u64,
+    pub idempotency_lease_secs: i64,
+    pub max_lines: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentSettings {
+    pub sandbox_enabled: bool,
+    pub sandbox_secret: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

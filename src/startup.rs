@@ -16,6 +16,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::password::Passwords;
 use crate::config::Settings;
+use crate::orders::provider::Providers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
@@ -24,7 +25,7 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, system, webhooks, workshops};
+use crate::{auth, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
@@ -68,6 +69,7 @@ impl Application {
     /// webhook worker finishes its round (bounded by the attempt timeout).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let relay = self.state.bus.clone().run_relay();
+        let expiry = orders::expiry::run(self.state.clone());
         let (stop, stopped) = watch::channel(false);
         let worker = self.worker.run(stopped);
         tokio::pin!(worker);
@@ -75,6 +77,7 @@ impl Application {
             result = self.server => result,
             () = relay => Ok(()),
             () = &mut worker => Ok(()),
+            () = expiry => Ok(()),
         };
         let _ = stop.send(true);
         let grace = Duration::from_millis(self.state.settings.webhooks.attempt_timeout_ms + 2000);
@@ -96,6 +99,8 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         cache: Cache::new(&settings.cache, redis.clone()),
         bus: Bus::new(redis),
         passwords: Passwords::new(&settings.auth)?,
+        payments: Providers::new(&settings.payments),
+        session_pricing: Arc::new(crate::orders::service::NoSessionPricing),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),
     })
@@ -114,6 +119,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                 scope::scope("/api/v1")
                     .configure(auth::routes::configure)
                     .configure(workshops::routes::configure)
+                    .configure(orders::routes::configure)
+                    .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure),
             )
             .split_for_parts();

@@ -7,6 +7,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
 use crate::config::Settings;
+use crate::orders::provider::Providers;
+use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 
@@ -16,6 +18,9 @@ pub struct AppState {
     pub cache: Cache,
     pub bus: Bus,
     pub passwords: Passwords,
+    pub payments: Providers,
+    /// Live-session prices for orders, installed by the live domain.
+    pub session_pricing: Arc<dyn SessionPricing>,
     pub settings: Arc<Settings>,
     /// Served on `/metrics`; domains register their collectors here.
     pub metrics: prometheus::Registry,

@@ -8,7 +8,8 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
     Value,
 };
 
@@ -65,6 +66,17 @@ pub fn is_postgres(db: &DatabaseConnection) -> bool {
         db.get_database_backend(),
         sea_orm::DatabaseBackend::Postgres
     )
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// up front (`BEGIN IMMEDIATE`), so a read-then-write transaction waits for
+/// the lock instead of failing when another writer commits first.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// A raw statement written with `?` placeholders, numbered `$1, $2, ..` for

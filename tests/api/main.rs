@@ -4,7 +4,10 @@
 mod auth;
 mod cli;
 mod errors;
+mod fixtures;
 mod helpers;
+mod orders;
+mod payments;
 mod redis_outage;
 mod system;
 mod webhooks;
