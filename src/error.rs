@@ -30,6 +30,10 @@ pub enum ErrorCode {
     Conflict,
     RateLimited,
     AmountOverflow,
+    SessionNotScheduled,
+    SessionNotLive,
+    SessionClosed,
+    SkuAlreadyPinned,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     OutOfStock,
@@ -48,6 +52,10 @@ pub enum ErrorCode {
     WebhookDisabled,
     /// The delivery is still pending; it will be attempted without help.
     DeliveryPending,
+    PriceOutOfBand,
+    StockBelowReserved,
+    NotForSale,
+    OutOfSeason,
     ServiceUnavailable,
     Internal,
 }
@@ -58,7 +66,7 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
             InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
-            | PaymentMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            | PaymentMismatch | PriceOutOfBand => StatusCode::UNPROCESSABLE_ENTITY,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | InvalidCredentials | InvalidSignature => StatusCode::UNAUTHORIZED,
@@ -78,7 +86,13 @@ impl ErrorCode {
             | DealNotStarted
             | DealEnded
             | WebhookDisabled
-            | DeliveryPending => StatusCode::CONFLICT,
+            | DeliveryPending
+            | StockBelowReserved
+            | NotForSale
+            | OutOfSeason => StatusCode::CONFLICT,
+            SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
+                StatusCode::CONFLICT
+            }
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -3,10 +3,12 @@
 
 pub mod auth;
 pub mod benchprep;
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod live;
 pub mod orders;
 pub mod platform;
 pub mod startup;

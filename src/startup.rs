@@ -15,7 +15,10 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::password::Passwords;
+use crate::catalog::cache::CatalogCache;
+use crate::catalog::invalidation::Listener as CatalogListener;
 use crate::config::Settings;
+use crate::live::LiveHub;
 use crate::orders::provider::Providers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -25,13 +28,14 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, orders, system, webhooks, workshops};
+use crate::{auth, catalog, live, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
     worker: Worker,
+    catalog_listener: CatalogListener,
 }
 
 impl Application {
@@ -45,6 +49,7 @@ impl Application {
     /// Binds with an already connected (and migrated) database.
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         let state = build_state(settings, db)?;
+        let catalog_listener = CatalogListener::subscribe(&state);
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
         let worker = Worker::new(state.clone())?;
@@ -54,6 +59,7 @@ impl Application {
             server,
             state,
             worker,
+            catalog_listener,
         })
     }
 
@@ -69,6 +75,7 @@ impl Application {
     /// webhook worker finishes its round (bounded by the attempt timeout).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let relay = self.state.bus.clone().run_relay();
+        let live_relay = self.state.live.clone().run_relay();
         let expiry = orders::expiry::run(self.state.clone());
         let (stop, stopped) = watch::channel(false);
         let worker = self.worker.run(stopped);
@@ -76,8 +83,10 @@ impl Application {
         let result = tokio::select! {
             result = self.server => result,
             () = relay => Ok(()),
-            () = &mut worker => Ok(()),
+            () = live_relay => Ok(()),
             () = expiry => Ok(()),
+            () = self.catalog_listener.run() => Ok(()),
+            () = &mut worker => Ok(()),
         };
         let _ = stop.send(true);
         let grace = Duration::from_millis(self.state.settings.webhooks.attempt_timeout_ms + 2000);
@@ -94,13 +103,16 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
     } else {
         None
     };
+    let live = LiveHub::new(redis.clone(), &settings.live, db.clone());
     Ok(AppState {
         db,
         cache: Cache::new(&settings.cache, redis.clone()),
+        catalog: CatalogCache::new(&settings.catalog),
         bus: Bus::new(redis),
+        live,
         passwords: Passwords::new(&settings.auth)?,
         payments: Providers::new(&settings.payments),
-        session_pricing: Arc::new(crate::orders::service::NoSessionPricing),
+        session_pricing: Arc::new(live::LivePricing),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),
     })
@@ -119,9 +131,11 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                 scope::scope("/api/v1")
                     .configure(auth::routes::configure)
                     .configure(workshops::routes::configure)
+                    .configure(live::routes::configure)
                     .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
-                    .configure(webhooks::routes::configure),
+                    .configure(webhooks::routes::configure)
+                    .configure(catalog::routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))

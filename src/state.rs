@@ -6,7 +6,9 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
+use crate::catalog::cache::CatalogCache;
 use crate::config::Settings;
+use crate::live::LiveHub;
 use crate::orders::provider::Providers;
 use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
@@ -17,10 +19,13 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub cache: Cache,
     pub bus: Bus,
+    pub live: LiveHub,
     pub passwords: Passwords,
     pub payments: Providers,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
+    /// Ready-to-send catalog answers, kept in this process.
+    pub catalog: CatalogCache,
     pub settings: Arc<Settings>,
     /// Served on `/metrics`; domains register their collectors here.
     pub metrics: prometheus::Registry,

@@ -12,5 +12,6 @@ pub mod outbox;
 pub mod pagination;
 pub mod problems;
 pub mod redis_backend;
+pub mod response_cache;
 pub mod telemetry;
 pub mod validate;

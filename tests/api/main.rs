@@ -2,10 +2,17 @@
 //! its own fresh database and talks HTTP. One binary, one module per domain.
 
 mod auth;
+mod catalog;
 mod cli;
 mod errors;
 mod fixtures;
 mod helpers;
+mod live_events;
+mod live_items;
+mod live_load;
+mod live_orders;
+mod live_sessions;
+mod live_support;
 mod orders;
 mod payments;
 mod redis_outage;
