@@ -52,8 +52,6 @@ pub enum ErrorCode {
     WebhookDisabled,
     /// The delivery is still pending; it will be attempted without help.
     DeliveryPending,
-    /// A per-workshop limit (e.g. webhook endpoints) is reached.
-    LimitReached,
     PriceOutOfBand,
     StockBelowReserved,
     NotForSale,
@@ -89,7 +87,6 @@ impl ErrorCode {
             | DealEnded
             | WebhookDisabled
             | DeliveryPending
-            | LimitReached
             | StockBelowReserved
             | NotForSale
             | OutOfSeason => StatusCode::CONFLICT,

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use super::events::{matches_any, parse_patterns};
 use crate::entity::{webhook_delivery, webhook_endpoint};
 use crate::error::AppResult;
-use crate::platform::db::{is_postgres, statement};
+use crate::platform::db::{begin_write, is_postgres, statement};
 
 /// Any PostgreSQL advisory lock key unique to this job.
 const FAN_OUT_LOCK: i64 = 0x6766_7765_6268_6f6f;
@@ -39,7 +39,7 @@ pub async fn fan_out(db: &DatabaseConnection, max_age_secs: i64, batch: u64) -> 
     if waiting.is_none() {
         return Ok(0);
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     if is_postgres(db) && !try_lock(&txn).await? {
         return Ok(0);
     }

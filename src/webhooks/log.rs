@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -16,6 +16,7 @@ use super::model::{
 use super::service::find_endpoint;
 use crate::entity::{outbox, webhook_attempt, webhook_delivery, webhook_endpoint};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::platform::db::begin_write;
 use crate::platform::outbox::{committed, enqueue};
 use crate::platform::pagination::{Page, PageRequest};
 use crate::state::AppState;
@@ -115,7 +116,7 @@ pub async fn send_test(
     let now = Utc::now();
     let data = json!({"endpoint_id": endpoint.id, "message": "a test event from Gongfang"});
     let key = format!("webhook_endpoint:{}", endpoint.id);
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     let event_id = enqueue(&txn, workshop_id, TEST_EVENT, &key, &data).await?;
     let delivery = webhook_delivery::ActiveModel {
         endpoint_id: Set(endpoint.id),

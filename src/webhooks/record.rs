@@ -6,10 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use super::events::ENDPOINT_DISABLED;
@@ -18,6 +15,7 @@ use super::store::{Job, truncate};
 use crate::config::WebhookSettings;
 use crate::entity::{webhook_attempt, webhook_delivery, webhook_endpoint};
 use crate::error::AppResult;
+use crate::platform::db::begin_write;
 use crate::platform::outbox::enqueue;
 
 /// One attempt made, waiting to be recorded.
@@ -42,7 +40,7 @@ pub async fn record(
     outcomes: &[Outcome],
     hooks: &WebhookSettings,
 ) -> AppResult<Vec<Finished>> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let mut finished = Vec::with_capacity(outcomes.len());
     let mut log = Vec::with_capacity(outcomes.len());
     let mut per_endpoint: BTreeMap<i64, (&webhook_endpoint::Model, Vec<&Attempt>)> =

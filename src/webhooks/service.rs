@@ -50,7 +50,7 @@ pub async fn create_endpoint(
     let limit = state.settings.webhooks.endpoints_per_workshop;
     if endpoints_of(workshop_id).count(&state.db).await? >= limit {
         return Err(AppError::new(
-            ErrorCode::LimitReached,
+            ErrorCode::LimitExceeded,
             format!("a workshop has at most {limit} webhook endpoints"),
         ));
     }

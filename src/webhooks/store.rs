@@ -115,6 +115,17 @@ async fn load_jobs(db: &DatabaseConnection, ids: Vec<i64>) -> AppResult<Vec<Job>
 /// Marks pending deliveries past their maximum age as dead (not while leased).
 pub async fn sweep_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<u64> {
     use webhook_delivery::Column as D;
+    // A read first: nothing expired, no write (SQLite has one writer).
+    let expired = db
+        .query_one_raw(statement(
+            db,
+            "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND expires_at <= ? LIMIT 1",
+            vec![now.into()],
+        ))
+        .await?;
+    if expired.is_none() {
+        return Ok(0);
+    }
     let result = webhook_delivery::Entity::update_many()
         .col_expr(D::Status, Expr::value("dead"))
         .col_expr(

@@ -25,7 +25,7 @@ async fn every_event_of_an_order_lifecycle_arrives_in_order_with_a_signature_tha
         shop,
         receiver,
         endpoint,
-    } = fixture("16101", &["order.*"], fast).await;
+    } = fixture("19101", &["order.*"], fast).await;
     // Early answers fail, so retries of one order's events race its later events.
     receiver.script([500, 500, 503, 200, 500, 200, 500].map(Reply::status));
     let mut expected: HashMap<String, Vec<i64>> = HashMap::new();
@@ -80,7 +80,7 @@ async fn a_rotated_secret_signs_beside_the_old_one_during_the_overlap() {
         shop,
         receiver,
         endpoint,
-    } = fixture("16102", &["*"], fast).await;
+    } = fixture("19102", &["*"], fast).await;
     let rotate_path = format!("{}/rotate-secret", endpoint.path);
     let rotate = |overlap: i64| {
         app.request(reqwest::Method::POST, &rotate_path, Some(&shop.manager))
@@ -124,7 +124,7 @@ async fn a_delivery_is_redelivered_by_hand_with_the_same_event_id() {
         shop,
         receiver,
         endpoint,
-    } = fixture("16103", &["*"], fast).await;
+    } = fixture("19103", &["*"], fast).await;
     let id = send_test(&app, &shop, &endpoint).await;
     wait_status(&app, &shop, &endpoint, id, "delivered").await;
     receiver.script([Reply::status(200).after(Duration::from_millis(400))]);
@@ -159,7 +159,7 @@ async fn redirects_are_not_followed_and_answers_are_read_up_to_a_limit() {
     })
     .await;
     let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16104").await;
+    let shop = app.workshop(&admin, "19104").await;
     let receiver = Receiver::start().await;
     receiver.script([
         Reply::redirect(&format!("{}/elsewhere", receiver.base)),
@@ -187,7 +187,7 @@ async fn metrics_show_queue_depth_and_attempts_per_endpoint() {
         shop,
         receiver,
         endpoint,
-    } = fixture("16105", &["*"], fast).await;
+    } = fixture("19105", &["*"], fast).await;
     receiver.script([Reply::status(500)]);
     let id = send_test(&app, &shop, &endpoint).await;
     wait_status(&app, &shop, &endpoint, id, "delivered").await;

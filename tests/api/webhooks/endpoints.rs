@@ -14,7 +14,7 @@ async fn a_manager_registers_an_endpoint_and_sees_its_secret_only_once() {
         shop,
         receiver,
         endpoint,
-    } = fixture("16001", &["order.*", "order.*", "*"], |_| {}).await;
+    } = fixture("19001", &["order.*", "order.*", "*"], |_| {}).await;
     assert!(endpoint.secret.starts_with("whsec_") && endpoint.secret.len() == 70);
     let body = json_of(app.get(&endpoint.path, Some(&shop.manager)).await).await;
     assert_eq!(body["url"], receiver.hook_url());
@@ -36,8 +36,8 @@ async fn a_manager_registers_an_endpoint_and_sees_its_secret_only_once() {
 async fn only_the_workshops_managers_manage_its_webhooks() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16002").await;
-    let other = app.workshop(&admin, "16003").await;
+    let shop = app.workshop(&admin, "19002").await;
+    let other = app.workshop(&admin, "19003").await;
     let receiver = Receiver::start().await;
     let endpoint = register(&app, &shop, &receiver.hook_url(), &["*"]).await;
     let create = json!({"url": receiver.hook_url(), "event_types": ["*"]});
@@ -64,7 +64,7 @@ async fn only_the_workshops_managers_manage_its_webhooks() {
 async fn bad_urls_and_event_types_are_422_naming_the_field() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16004").await;
+    let shop = app.workshop(&admin, "19004").await;
     let path = format!("/api/v1/workshops/{}/webhooks", shop.id);
     for (body, field) in [
         (json!({"url": "not a url", "event_types": ["*"]}), "url"),
@@ -106,7 +106,7 @@ async fn a_disabled_endpoint_takes_no_test_events_until_enabled_again() {
         shop,
         endpoint,
         ..
-    } = fixture("16005", &["order.*"], |_| {}).await;
+    } = fixture("19005", &["order.*"], |_| {}).await;
     let patch = |body| {
         app.request(Method::PATCH, &endpoint.path, Some(&shop.manager))
             .json(&body)
@@ -137,7 +137,7 @@ async fn a_deleted_endpoint_is_gone_with_its_log() {
         shop,
         endpoint,
         ..
-    } = fixture("16006", &["*"], |_| {}).await;
+    } = fixture("19006", &["*"], |_| {}).await;
     super::send_test(&app, &shop, &endpoint).await;
     let res = app.delete(&endpoint.path, Some(&shop.manager)).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);

@@ -17,7 +17,7 @@ async fn a_receiver_failing_three_times_gets_the_event_once_more_and_it_is_marke
         shop,
         receiver,
         endpoint,
-    } = fixture("16201", &["*"], fast).await;
+    } = fixture("19201", &["*"], fast).await;
     receiver.script([500, 500, 500].map(Reply::status));
     let id = send_test(&app, &shop, &endpoint).await;
     let done = wait_status(&app, &shop, &endpoint, id, "delivered").await;
@@ -48,7 +48,7 @@ async fn a_delivery_past_its_maximum_age_is_dead_and_can_be_redelivered_by_hand(
         shop,
         receiver,
         endpoint,
-    } = fixture("16202", &["order.*"], |s| {
+    } = fixture("19202", &["order.*"], |s| {
         fast(s);
         s.webhooks.max_age_secs = 1;
         s.webhooks.backoff_base_ms = 300;
@@ -118,7 +118,7 @@ async fn an_endpoint_failing_continuously_is_disabled_and_the_workshop_is_told()
     })
     .await;
     let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16203").await;
+    let shop = app.workshop(&admin, "19203").await;
     let broken = Receiver::start().await;
     broken.fallback(Reply::status(500));
     let watcher = Receiver::start().await;

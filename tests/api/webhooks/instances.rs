@@ -19,7 +19,7 @@ async fn two_instances_deliver_each_event_exactly_once_to_a_healthy_receiver() {
     .await;
     let peer = spawn_peer(&app).await;
     let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16301").await;
+    let shop = app.workshop(&admin, "19301").await;
     let receiver = Receiver::start().await;
     register(&app, &shop, &receiver.hook_url(), &["order.*"]).await;
     let events = join_all((0..300).map(|n| {
@@ -61,7 +61,7 @@ async fn an_instance_killed_mid_delivery_loses_nothing() {
         shop,
         receiver,
         ..
-    } = fixture("16302", &["order.*"], fast).await;
+    } = fixture("19302", &["order.*"], fast).await;
     // The first request hangs: the instance dies while it holds the lease.
     receiver.script([Reply::status(500).after(Duration::from_secs(10))]);
     let paid = emit(

@@ -5,6 +5,7 @@ mod delivery;
 mod endpoints;
 mod failures;
 mod instances;
+mod lifecycle;
 mod receiver;
 mod ssrf;
 mod throughput;

@@ -21,7 +21,7 @@ fn production(settings: &mut gongfang::config::Settings) {
 async fn an_endpoint_at_a_private_address_is_refused_in_production() {
     let app = spawn_app_with(production).await;
     let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16401").await;
+    let shop = app.workshop(&admin, "19401").await;
     let path = format!("/api/v1/workshops/{}/webhooks", shop.id);
     for url in [
         "https://10.0.0.8/hook",
@@ -54,7 +54,7 @@ async fn an_endpoint_at_a_private_address_is_refused_in_production() {
 async fn outside_production_http_to_loopback_is_allowed_but_private_networks_are_not() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16402").await;
+    let shop = app.workshop(&admin, "19402").await;
     let receiver = Receiver::start().await;
     register(
         &app,
@@ -80,7 +80,7 @@ async fn outside_production_http_to_loopback_is_allowed_but_private_networks_are
 async fn a_name_that_resolves_to_loopback_is_refused_again_at_delivery() {
     let app = spawn_app_with(production).await;
     let admin = app.admin().await;
-    let shop = app.workshop(&admin, "16403").await;
+    let shop = app.workshop(&admin, "19403").await;
     let receiver = Receiver::start().await;
     // As if the partner's name had pointed elsewhere at registration and was
     // re-pointed to an internal address afterwards (DNS rebinding).

@@ -23,7 +23,7 @@ async fn webhook_delivery_throughput_with_a_local_receiver() {
         shop,
         receiver,
         ..
-    } = fixture("16901", &["order.*"], |s| {
+    } = fixture("19901", &["order.*"], |s| {
         fast(s);
         s.webhooks.batch_size = 128;
         s.webhooks.concurrency = 32;
