@@ -308,3 +308,26 @@ async fn archiving_takes_a_product_off_the_storefront() {
     let page = json_of(app.get(&list, Some(&shop.manager)).await).await;
     assert_eq!(page["items"][0]["id"], product_id);
 }
+
+#[tokio::test]
+async fn a_tighter_band_applies_to_the_next_price_set_not_to_other_edits() {
+    let (app, _, shop) = shop_app("31014").await;
+    let mut body = product_body("板鸭", 6800);
+    body["skus"] = json!([sku_body(1300, 1000, true)]);
+    let created = create_product(&app, &shop, &body).await;
+    let policy = format!("/api/v1/workshops/{}/catalog-policy", shop.id);
+    let band = json!({"cp_band_min_bp": 12000, "cp_band_max_bp": 12500, "show_exact_stock": false, "low_stock_threshold": 10});
+    assert_eq!(
+        put(&app, &policy, &shop.manager, &band).await.status(),
+        StatusCode::OK
+    );
+    let path = format!(
+        "/api/v1/workshops/{}/skus/{}",
+        shop.id,
+        id(&created["skus"][0])
+    );
+    let res = patch(&app, &path, &shop.manager, &json!({"name": "板鸭 整只"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = patch(&app, &path, &shop.manager, &json!({"price_fen": 1300})).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "price_out_of_band").await;
+}
