@@ -30,6 +30,26 @@ pub enum ErrorCode {
     Conflict,
     RateLimited,
     AmountOverflow,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    OutOfStock,
+    LimitExceeded,
+    NotInSeason,
+    Unavailable,
+    InvalidTransition,
+    InvalidSignature,
+    PaymentMismatch,
+    RefundExceedsPayment,
+    SoldOut,
+    DealNotStarted,
+    DealEnded,
+    Overloaded,
+    /// The webhook endpoint is disabled; enable it first.
+    WebhookDisabled,
+    /// The delivery is still pending; it will be attempted without help.
+    DeliveryPending,
+    /// A per-workshop limit (e.g. webhook endpoints) is reached.
+    LimitReached,
     PriceOutOfBand,
     StockBelowReserved,
     NotForSale,
@@ -43,19 +63,33 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
-            InvalidBody | ValidationFailed | AmountOverflow | PriceOutOfBand => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
+            | PaymentMismatch | PriceOutOfBand => StatusCode::UNPROCESSABLE_ENTITY,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Unauthorized | InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Unauthorized | InvalidCredentials | InvalidSignature => StatusCode::UNAUTHORIZED,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AlreadyExists | Conflict | StockBelowReserved | NotForSale | OutOfSeason => {
-                StatusCode::CONFLICT
-            }
-            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AlreadyExists
+            | Conflict
+            | IdempotencyInProgress
+            | OutOfStock
+            | LimitExceeded
+            | NotInSeason
+            | Unavailable
+            | InvalidTransition
+            | RefundExceedsPayment
+            | SoldOut
+            | DealNotStarted
+            | DealEnded
+            | WebhookDisabled
+            | DeliveryPending
+            | LimitReached
+            | StockBelowReserved
+            | NotForSale
+            | OutOfSeason => StatusCode::CONFLICT,
+            RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -253,10 +287,13 @@ fn is_connection_error(err: &DbErr) -> bool {
 }
 
 /// PostgreSQL terminating our session (restart, failover) is an outage, not a bug.
+/// Also SQLite's "database is locked" (5) and "busy snapshot" (517): retryable.
 fn is_admin_shutdown(err: &sea_orm::sqlx::Error) -> bool {
     err.as_database_error()
         .and_then(|e| e.code())
-        .is_some_and(|code| code.starts_with("57P") || code.starts_with("08"))
+        .is_some_and(|code| {
+            code.starts_with("57P") || code.starts_with("08") || code == "5" || code == "517"
+        })
 }
 
 impl From<anyhow::Error> for AppError {

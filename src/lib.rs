@@ -2,13 +2,16 @@
 //! workshops. The binary (`main.rs`) is a thin CLI over this library.
 
 pub mod auth;
+pub mod benchprep;
 pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod orders;
 pub mod platform;
 pub mod startup;
 pub mod state;
 pub mod system;
+pub mod webhooks;
 pub mod workshops;

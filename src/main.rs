@@ -41,6 +41,18 @@ enum Command {
         #[arg(long, required = true)]
         demo: bool,
     },
+    /// Bench-only: bulk-insert customers with tokens and SKUs for load tests.
+    #[command(hide = true)]
+    BenchPrepare {
+        #[arg(long, default_value_t = 5000)]
+        customers: usize,
+        #[arg(long, default_value_t = 1000)]
+        skus: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        stock: i64,
+        #[arg(long, default_value = "bench/out")]
+        out: std::path::PathBuf,
+    },
     /// Platform administration.
     Admin {
         #[command(subcommand)]
@@ -80,6 +92,25 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { .. } => seed_demo(settings).await,
+        Command::BenchPrepare {
+            customers,
+            skus,
+            stock,
+            out,
+        } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let state = build_state(settings, conn)?;
+            let prepared =
+                gongfang::benchprep::prepare(&state, customers, skus, stock, &out).await?;
+            println!(
+                "workshop {} with {} SKUs; customers in {}",
+                prepared.workshop_id,
+                prepared.sku_ids.len(),
+                out.display()
+            );
+            Ok(())
+        }
         Command::Admin {
             command: AdminCommand::Create { phone },
         } => create_admin(settings, &phone).await,

@@ -10,6 +10,7 @@ use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
@@ -17,6 +18,7 @@ use crate::auth::password::Passwords;
 use crate::catalog::cache::CatalogCache;
 use crate::catalog::invalidation::Listener as CatalogListener;
 use crate::config::Settings;
+use crate::orders::provider::Providers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
@@ -24,12 +26,14 @@ use crate::platform::redis_backend::RedisBackend;
 use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
-use crate::{auth, catalog, system, workshops};
+use crate::webhooks::worker::Worker;
+use crate::{auth, catalog, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    worker: Worker,
     catalog_listener: CatalogListener,
 }
 
@@ -47,11 +51,13 @@ impl Application {
         let catalog_listener = CatalogListener::subscribe(&state);
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
+        let worker = Worker::new(state.clone())?;
         let server = run_server(listener, state.clone())?;
         Ok(Self {
             port,
             server,
             state,
+            worker,
             catalog_listener,
         })
     }
@@ -64,15 +70,27 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGTERM/SIGINT; in-flight requests finish first.
+    /// Serves until SIGTERM/SIGINT; in-flight requests finish first, then the
+    /// webhook worker finishes its round (bounded by the attempt timeout).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let relay = self.state.bus.clone().run_relay();
-        tokio::select! {
-            result = self.server => result?,
-            () = relay => {}
-            () = self.catalog_listener.run() => {}
+        let expiry = orders::expiry::run(self.state.clone());
+        let (stop, stopped) = watch::channel(false);
+        let worker = self.worker.run(stopped);
+        tokio::pin!(worker);
+        let result = tokio::select! {
+            result = self.server => result,
+            () = relay => Ok(()),
+            () = expiry => Ok(()),
+            () = self.catalog_listener.run() => Ok(()),
+            () = &mut worker => Ok(()),
+        };
+        let _ = stop.send(true);
+        let grace = Duration::from_millis(self.state.settings.webhooks.attempt_timeout_ms + 2000);
+        if tokio::time::timeout(grace, worker).await.is_err() {
+            tracing::warn!("webhook worker did not stop in time; its leases will expire");
         }
-        Ok(())
+        Ok(result?)
     }
 }
 
@@ -88,12 +106,15 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         catalog: CatalogCache::new(&settings.catalog),
         bus: Bus::new(redis),
         passwords: Passwords::new(&settings.auth)?,
+        payments: Providers::new(&settings.payments),
+        session_pricing: Arc::new(crate::orders::service::NoSessionPricing),
         settings: Arc::new(settings),
+        metrics: prometheus::Registry::new(),
     })
 }
 
 fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let metrics = metrics()?;
+    let metrics = metrics(&state.metrics)?;
     let server_settings = state.settings.server.clone();
     let limit = JsonLimit(server_settings.json_limit_bytes);
     let mut server = HttpServer::new(move || {
@@ -105,6 +126,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                 scope::scope("/api/v1")
                     .configure(auth::routes::configure)
                     .configure(workshops::routes::configure)
+                    .configure(orders::routes::configure)
+                    .configure(orders::cart_routes::configure)
+                    .configure(webhooks::routes::configure)
                     .configure(catalog::routes::configure),
             )
             .split_for_parts();
@@ -135,8 +159,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
     Ok(server.run())
 }
 
-fn metrics() -> anyhow::Result<PrometheusMetrics> {
+fn metrics(registry: &prometheus::Registry) -> anyhow::Result<PrometheusMetrics> {
     PrometheusMetricsBuilder::new("gongfang")
+        .registry(registry.clone())
         .endpoint("/metrics")
         .mask_unmatched_patterns("UNKNOWN")
         .build()

@@ -6,6 +6,10 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_foundation;
 mod m20261129_000002_catalog;
 mod m20261129_000003_outbox;
+mod m20261129_000004_orders;
+mod m20261129_000005_allotments;
+mod m20261129_000030_webhooks;
+mod m20261129_000050_deals;
 
 pub struct Migrator;
 
@@ -16,6 +20,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_catalog::Migration),
             Box::new(m20261129_000003_outbox::Migration),
+            Box::new(m20261129_000004_orders::Migration),
+            Box::new(m20261129_000005_allotments::Migration),
+            Box::new(m20261129_000050_deals::Migration),
+            Box::new(m20261129_000030_webhooks::Migration),
         ]
     }
 }

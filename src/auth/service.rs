@@ -268,7 +268,7 @@ async fn issue_token(state: &AppState, account: account::Model) -> AppResult<Tok
 }
 
 /// Tokens are stored only as a keyed hash: a database leak yields no usable token.
-fn hash_token(secret: &str, token: &str) -> String {
+pub fn hash_token(secret: &str, token: &str) -> String {
     hmac_sha256_hex(secret.as_bytes(), token.as_bytes())
 }
 

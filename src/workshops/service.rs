@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::model::{AddMemberRequest, CreateWorkshopRequest, MemberView, NewMember, WorkshopView};
@@ -14,6 +14,7 @@ use crate::auth::Role;
 use crate::auth::service::{evict_account, find_or_create_account};
 use crate::entity::{account, membership, workshop};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::platform::db;
 use crate::platform::pagination::{Page, PageRequest};
 use crate::platform::validate::Check;
 use crate::state::AppState;
@@ -29,7 +30,7 @@ pub async fn create_workshop(
         .text("contact", &req.contact, 1, 64)
         .finish()?;
     check_new_member("manager.", &req.manager)?;
-    let txn = state.db.begin().await?;
+    let txn = db::begin_write(&state.db).await?;
     let created = workshop::ActiveModel {
         name: Set(req.name.trim().to_owned()),
         region: Set(req.region),
@@ -84,7 +85,7 @@ pub async fn add_member(
     };
     check_new_member("", &person)?;
     find_workshop(&state.db, workshop_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = db::begin_write(&state.db).await?;
     let account = find_or_create_account(
         &txn,
         &state.passwords,

@@ -1,0 +1,392 @@
+//! Refunds and cancellation. The sum refunded never exceeds what was paid (a
+//! conditional UPDATE guards it); unshipped refunded units go back on hand.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+
+use super::idempotency::Claim;
+use super::model::{OrderView, RefundLineRequest, RefundRequest, RefundView};
+use super::queries::{Viewer, find_order, get_order};
+use super::service::{record_event, resource_key, transition};
+use super::sql::changed;
+use super::status::OrderStatus;
+use super::{expiry, stock};
+use crate::entity::{order, order_line, payment, refund};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::platform::validate::Check;
+use crate::platform::{db, outbox};
+use crate::state::AppState;
+
+/// A manager refunds some lines (or everything left) of a paid order.
+pub async fn refund_order(
+    state: &AppState,
+    workshop_id: i64,
+    order_id: i64,
+    request: RefundRequest,
+    actor_id: i64,
+    claim: Option<&Claim>,
+) -> AppResult<RefundView> {
+    Check::new()
+        .text("reason", &request.reason, 0, 200)
+        .finish()?;
+    let order = find_order(&state.db, Viewer::Workshop(workshop_id), order_id).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let view = refund_in(
+        state,
+        &txn,
+        &order,
+        request.lines.as_deref(),
+        &request.reason,
+        Some(actor_id),
+    )
+    .await?;
+    if let Some(claim) = claim {
+        claim
+            .complete(&txn, actix_web::http::StatusCode::CREATED, &view)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// A customer cancels: an unpaid order is cancelled, a paid one not yet
+/// being picked is refunded in full.
+pub async fn cancel_order(
+    state: &AppState,
+    customer_id: i64,
+    order_id: i64,
+) -> AppResult<OrderView> {
+    let order = find_order(&state.db, Viewer::Customer(customer_id), order_id).await?;
+    match OrderStatus::parse(&order.status) {
+        Some(OrderStatus::PendingPayment) => {
+            let txn = db::begin_write(&state.db).await?;
+            if !expiry::cancel_unpaid(
+                state,
+                &txn,
+                &order,
+                Some(customer_id),
+                "cancelled by the customer",
+            )
+            .await?
+            {
+                return Err(AppError::new(
+                    ErrorCode::InvalidTransition,
+                    "the order changed meanwhile; reload it",
+                ));
+            }
+            txn.commit().await?;
+        }
+        Some(OrderStatus::Paid) => {
+            let txn = db::begin_write(&state.db).await?;
+            refund_in(
+                state,
+                &txn,
+                &order,
+                None,
+                "cancelled by the customer",
+                Some(customer_id),
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        _ => {
+            return Err(AppError::new(
+                ErrorCode::InvalidTransition,
+                "only unpaid orders, or paid ones not yet being picked, can be cancelled",
+            ));
+        }
+    }
+    get_order(&state.db, Viewer::Customer(customer_id), order_id).await
+}
+
+async fn refund_in(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+    lines: Option<&[RefundLineRequest]>,
+    reason: &str,
+    actor_id: Option<i64>,
+) -> AppResult<RefundView> {
+    let status = OrderStatus::parse(&order.status)
+        .filter(|s| s.is_paid_state())
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidTransition,
+                "only a paid order can be refunded",
+            )
+        })?;
+    let all_lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order.id))
+        .all(db)
+        .await?;
+    let selection = select_lines(&all_lines, lines)?;
+    let mut amount: i64 = 0;
+    for (line, quantity) in &selection {
+        take_line_quantity(db, line.id, *quantity).await?;
+        let part = line
+            .unit_price_fen
+            .checked_mul(*quantity)
+            .ok_or_else(AppError::overflow)?;
+        amount = amount.checked_add(part).ok_or_else(AppError::overflow)?;
+    }
+    let everything = selection.iter().map(|(_, q)| q).sum::<i64>() == remaining_units(&all_lines);
+    if everything {
+        amount = order.paid_fen - order.refunded_fen; // shipping too
+    }
+    if amount <= 0 {
+        return Err(AppError::new(
+            ErrorCode::RefundExceedsPayment,
+            "nothing is left to refund",
+        ));
+    }
+    let payment = paid_payment(db, order.id).await?;
+    take_refund_amount(db, order.id, amount).await?;
+    for (line, quantity) in &selection {
+        if status.is_unshipped() {
+            stock::restock(db, order.workshop_id, line.sku_id, *quantity, order.id).await?;
+        }
+        stock::uncount_purchase(
+            db,
+            order.customer_id,
+            &format!("sku:{}", line.sku_id),
+            *quantity,
+        )
+        .await?;
+    }
+    if everything && status.can_become(OrderStatus::Refunded) {
+        transition(
+            db,
+            order.id,
+            status,
+            OrderStatus::Refunded,
+            actor_id,
+            reason,
+        )
+        .await?;
+    }
+    let provider = state.payments.get(&payment.provider)?;
+    let provider_ref = provider.refund(&payment.provider_ref, amount).await?;
+    let lines_json: Vec<_> = selection
+        .iter()
+        .map(|(l, q)| json!({"line_id": l.id, "quantity": q}))
+        .collect();
+    let row = insert_refund(
+        db,
+        order,
+        &payment,
+        amount,
+        json!(lines_json).to_string(),
+        reason,
+        &provider_ref,
+        actor_id,
+    )
+    .await?;
+    let data =
+        json!({"order_id": order.id, "refund_id": row.id, "amount_fen": amount, "reason": reason});
+    outbox::enqueue(
+        db,
+        order.workshop_id,
+        "order.refunded",
+        &resource_key(order.id),
+        &data,
+    )
+    .await?;
+    Ok(refund_view(row))
+}
+
+/// A payment confirmed for an order that had expired or been cancelled is
+/// returned in full; the order stays as it was.
+pub async fn refund_late_payment(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+    payment: &payment::Model,
+) -> AppResult<()> {
+    let amount = payment.amount_fen;
+    changed(
+        db,
+        "UPDATE orders SET paid_fen = paid_fen + $1, refunded_fen = refunded_fen + $1, updated_at = $2 WHERE id = $3",
+        vec![amount.into(), Utc::now().into(), order.id.into()],
+    )
+    .await?;
+    let provider = state.payments.get(&payment.provider)?;
+    let provider_ref = provider.refund(&payment.provider_ref, amount).await?;
+    let reason = "payment arrived after the order was closed";
+    let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
+    insert_refund(
+        db,
+        order,
+        payment,
+        amount,
+        "[]".into(),
+        reason,
+        &provider_ref,
+        None,
+    )
+    .await?;
+    record_event(db, order.id, Some(status), status, None, reason).await?;
+    let data = json!({"order_id": order.id, "amount_fen": amount, "reason": reason});
+    outbox::enqueue(
+        db,
+        order.workshop_id,
+        "order.refunded",
+        &resource_key(order.id),
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+fn select_lines(
+    all: &[order_line::Model],
+    wanted: Option<&[RefundLineRequest]>,
+) -> AppResult<Vec<(order_line::Model, i64)>> {
+    let Some(wanted) = wanted else {
+        return Ok(all
+            .iter()
+            .filter(|l| l.quantity > l.refunded_quantity)
+            .map(|l| (l.clone(), (l.quantity - l.refunded_quantity) as i64))
+            .collect());
+    };
+    if wanted.is_empty() {
+        return Err(AppError::invalid(
+            "lines",
+            "name at least one line, or omit lines to refund everything",
+        ));
+    }
+    wanted
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let line = all.iter().find(|l| l.id == w.line_id).ok_or_else(|| {
+                AppError::invalid(&format!("lines[{i}].line_id"), "not a line of this order")
+            })?;
+            if !(1..=999).contains(&w.quantity) {
+                return Err(AppError::invalid(
+                    &format!("lines[{i}].quantity"),
+                    "must be between 1 and 999",
+                ));
+            }
+            Ok((line.clone(), w.quantity))
+        })
+        .collect()
+}
+
+fn remaining_units(lines: &[order_line::Model]) -> i64 {
+    lines
+        .iter()
+        .map(|l| (l.quantity - l.refunded_quantity) as i64)
+        .sum()
+}
+
+async fn take_line_quantity(
+    db: &impl ConnectionTrait,
+    line_id: i64,
+    quantity: i64,
+) -> AppResult<()> {
+    let ok = changed(
+        db,
+        "UPDATE order_lines SET refunded_quantity = refunded_quantity + $1 WHERE id = $2 AND refunded_quantity + $1 <= quantity",
+        vec![quantity.into(), line_id.into()],
+    )
+    .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::RefundExceedsPayment,
+            "more units than are left to refund on a line",
+        ))
+    }
+}
+
+async fn take_refund_amount(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+    amount: i64,
+) -> AppResult<()> {
+    let ok = changed(
+        db,
+        "UPDATE orders SET refunded_fen = refunded_fen + $1, updated_at = $2 WHERE id = $3 AND refunded_fen + $1 <= paid_fen",
+        vec![amount.into(), Utc::now().into(), order_id.into()],
+    )
+    .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::RefundExceedsPayment,
+            "refunds would exceed what was paid",
+        ))
+    }
+}
+
+async fn paid_payment(db: &impl ConnectionTrait, order_id: i64) -> AppResult<payment::Model> {
+    payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq("succeeded"))
+        .order_by_asc(payment::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidTransition,
+                "the order has no confirmed payment",
+            )
+        })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_refund(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+    payment: &payment::Model,
+    amount: i64,
+    lines: String,
+    reason: &str,
+    provider_ref: &str,
+    actor_id: Option<i64>,
+) -> AppResult<refund::Model> {
+    Ok(refund::ActiveModel {
+        order_id: Set(order.id),
+        payment_id: Set(payment.id),
+        amount_fen: Set(amount),
+        lines: Set(lines),
+        reason: Set(reason.to_owned()),
+        provider_ref: Set(provider_ref.to_owned()),
+        status: Set("succeeded".into()),
+        created_by: Set(actor_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn list_refunds(
+    db: &impl ConnectionTrait,
+    viewer: Viewer,
+    order_id: i64,
+) -> AppResult<Vec<RefundView>> {
+    find_order(db, viewer, order_id).await?;
+    let rows = refund::Entity::find()
+        .filter(refund::Column::OrderId.eq(order_id))
+        .order_by_asc(refund::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(refund_view).collect())
+}
+
+fn refund_view(r: refund::Model) -> RefundView {
+    RefundView {
+        id: r.id,
+        order_id: r.order_id,
+        amount_fen: r.amount_fen,
+        reason: r.reason,
+        status: r.status,
+        created_at: r.created_at,
+    }
+}
