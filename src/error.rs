@@ -52,8 +52,6 @@ pub enum ErrorCode {
     LimitReached,
     PriceOutOfBand,
     StockBelowReserved,
-    NotForSale,
-    OutOfSeason,
     ServiceUnavailable,
     Internal,
 }
@@ -86,9 +84,7 @@ impl ErrorCode {
             | WebhookDisabled
             | DeliveryPending
             | LimitReached
-            | StockBelowReserved
-            | NotForSale
-            | OutOfSeason => StatusCode::CONFLICT,
+            | StockBelowReserved => StatusCode::CONFLICT,
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
