@@ -22,6 +22,8 @@ pub struct Settings {
     pub payments: PaymentSettings,
     pub log: LogSettings,
     pub webhooks: WebhookSettings,
+    #[serde(default)]
+    pub live: LiveSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,6 +117,44 @@ impl WebhookSettings {
     /// http:// and loopback targets: only outside the production profile, and only when allowed.
     pub fn insecure_local_allowed(&self, production: bool) -> bool {
         self.allow_insecure_local && !production
+    }
+}
+
+/// Live rooms: event replay, viewer ticks, heartbeats and per-client buffers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LiveSettings {
+    /// How long published events stay replayable for `Last-Event-ID`.
+    pub replay_secs: u64,
+    /// At most this many events are kept per session for replay.
+    pub replay_max_events: usize,
+    /// How often each instance sends `viewers` to its streams.
+    pub viewers_interval_ms: u64,
+    /// SSE comment lines keep idle streams open through proxies.
+    pub heartbeat_secs: u64,
+    /// Frames queued for one client; a client that falls further behind is dropped.
+    pub client_buffer: usize,
+    /// Streams stay open this long after `session_ended`, then close.
+    pub end_grace_ms: u64,
+    /// Flash-deal orders are written in batches and sold-out is answered from
+    /// memory; off means one transaction per buyer (the benchmark's baseline).
+    pub flash_batching: bool,
+    /// Unpaid flash-deal orders expire after this long unless the deal says otherwise.
+    pub deal_payment_window_secs: i32,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            replay_secs: 300,
+            replay_max_events: 2000,
+            viewers_interval_ms: 3000,
+            heartbeat_secs: 15,
+            client_buffer: 256,
+            end_grace_ms: 5000,
+            flash_batching: true,
+            deal_payment_window_secs: 300,
+        }
     }
 }
 

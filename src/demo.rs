@@ -1,5 +1,5 @@
 //! Demo data from the seed report: four workshops with their staff, catalog,
-//! farmers and lots, and a few customers, loaded through the API's services.
+//! farmers and lots, live rooms, and a few customers, loaded through the API's services.
 
 mod catalog;
 
@@ -107,6 +107,8 @@ pub async fn load(state: &AppState) -> AppResult<()> {
         active.is_customer = Set(true);
         active.update(&state.db).await?;
     }
+    // Last: the live rooms pin SKUs of the demo catalog.
+    crate::live::demo::load(state).await?;
     Ok(())
 }
 

@@ -30,6 +30,10 @@ pub enum ErrorCode {
     Conflict,
     RateLimited,
     AmountOverflow,
+    SessionNotScheduled,
+    SessionNotLive,
+    SessionClosed,
+    SkuAlreadyPinned,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     OutOfStock,
@@ -85,6 +89,9 @@ impl ErrorCode {
             | DeliveryPending
             | LimitReached
             | StockBelowReserved => StatusCode::CONFLICT,
+            SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
+                StatusCode::CONFLICT
+            }
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -18,6 +18,7 @@ use crate::auth::password::Passwords;
 use crate::catalog::cache::CatalogCache;
 use crate::catalog::invalidation::Listener as CatalogListener;
 use crate::config::Settings;
+use crate::live::LiveHub;
 use crate::orders::provider::Providers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -27,7 +28,7 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, orders, system, webhooks, workshops};
+use crate::{auth, catalog, live, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
@@ -74,6 +75,7 @@ impl Application {
     /// webhook worker finishes its round (bounded by the attempt timeout).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let relay = self.state.bus.clone().run_relay();
+        let live_relay = self.state.live.clone().run_relay();
         let expiry = orders::expiry::run(self.state.clone());
         let (stop, stopped) = watch::channel(false);
         let worker = self.worker.run(stopped);
@@ -81,7 +83,10 @@ impl Application {
         let result = tokio::select! {
             result = self.server => result,
             () = relay => Ok(()),
+            () = live_relay => Ok(()),
             () = expiry => Ok(()),
+            () = live::flash::run_listener(self.state.clone()) => Ok(()),
+            () = live::deals::run_sweeper(self.state.clone()) => Ok(()),
             () = self.catalog_listener.run() => Ok(()),
             () = &mut worker => Ok(()),
         };
@@ -100,14 +105,17 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
     } else {
         None
     };
+    let live = LiveHub::new(redis.clone(), &settings.live, db.clone());
     Ok(AppState {
         db,
         cache: Cache::new(&settings.cache, redis.clone()),
         catalog: CatalogCache::new(&settings.catalog),
         bus: Bus::new(redis),
+        live,
+        flash: live::flash::FlashDesk::new(settings.live.flash_batching),
         passwords: Passwords::new(&settings.auth)?,
         payments: Providers::new(&settings.payments),
-        session_pricing: Arc::new(crate::orders::service::NoSessionPricing),
+        session_pricing: Arc::new(live::LivePricing),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),
     })
@@ -126,6 +134,7 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                 scope::scope("/api/v1")
                     .configure(auth::routes::configure)
                     .configure(workshops::routes::configure)
+                    .configure(live::routes::configure)
                     .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure)

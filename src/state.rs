@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::password::Passwords;
 use crate::catalog::cache::CatalogCache;
 use crate::config::Settings;
+use crate::live::LiveHub;
 use crate::orders::provider::Providers;
 use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
@@ -18,6 +19,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub cache: Cache,
     pub bus: Bus,
+    pub live: LiveHub,
+    /// Flash-deal gates and writers of this instance.
+    pub flash: crate::live::flash::FlashDesk,
     pub passwords: Passwords,
     pub payments: Providers,
     /// Live-session prices for orders, installed by the live domain.

@@ -9,6 +9,8 @@ pub mod cart_line;
 pub mod deal;
 pub mod farmer;
 pub mod idempotency_key;
+pub mod live_pinned_item;
+pub mod live_session;
 pub mod lot;
 pub mod membership;
 pub mod order;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, FromRedisValue, Pipeline};
 
@@ -70,6 +71,33 @@ impl RedisBackend {
             Ok(Err(err)) => self.trip(&err.to_string()),
             Err(_) => self.trip("timed out"),
         }
+    }
+
+    /// Hands every message published on `channel` to `on_message`, forever:
+    /// after a lost connection it subscribes again (messages meanwhile are lost).
+    pub async fn listen(&self, channel: &str, mut on_message: impl FnMut(&[u8])) {
+        loop {
+            if let Err(err) = self.listen_once(channel, &mut on_message).await {
+                tracing::debug!(%err, channel, "redis subscription lost; retrying");
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    async fn listen_once(
+        &self,
+        channel: &str,
+        on_message: &mut impl FnMut(&[u8]),
+    ) -> anyhow::Result<()> {
+        let connect = self.client.get_async_pubsub();
+        let mut pubsub = tokio::time::timeout(Duration::from_secs(2), connect).await??;
+        pubsub.subscribe(channel).await?;
+        tracing::info!(channel, "redis subscription active");
+        let mut messages = pubsub.into_on_message();
+        while let Some(msg) = messages.next().await {
+            on_message(msg.get_payload_bytes());
+        }
+        anyhow::bail!("pubsub stream ended")
     }
 
     fn trip<T>(&self, reason: &str) -> Option<T> {

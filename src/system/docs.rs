@@ -7,6 +7,11 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorCode, FieldError, Problem};
+use crate::live::events::EventKind;
+use crate::live::model::{
+    Explaining, ItemUnpinned, ItemsReordered, PinnedItemView, PriceChanged, SessionChanged,
+};
+use crate::live::viewers::ViewerStats;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,12 +22,26 @@ use crate::error::{ErrorCode, FieldError, Problem};
             Money is integer fen; times are RFC 3339 UTC; errors are application/problem+json.",
     ),
     paths(openapi_json, docs_page, swagger_js, swagger_css, metrics),
-    components(schemas(Problem, ErrorCode, FieldError)),
+    components(schemas(
+        Problem,
+        ErrorCode,
+        FieldError,
+        // Payloads of the live event stream (`data:` of each `event:` kind).
+        EventKind,
+        SessionChanged,
+        PinnedItemView,
+        ItemUnpinned,
+        ItemsReordered,
+        Explaining,
+        PriceChanged,
+        ViewerStats,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "system", description = "Health, readiness, metrics and this document"),
         (name = "auth", description = "Accounts and bearer tokens"),
         (name = "workshops", description = "Workshops and their staff"),
+        (name = "live", description = "Live sessions, the pinned showcase (小黄车) and the live room's event stream"),
         (name = "orders", description = "Orders: checkout, reservation, history, cancellation, refunds"),
         (name = "payments", description = "Payments and provider webhooks"),
         (name = "cart", description = "A customer's addresses and cart"),

@@ -16,6 +16,9 @@ pub struct SkuSpec {
     pub storage: &'static str,
     pub season: Option<(i16, i16)>,
     pub status: &'static str,
+    /// The market reference price (default: the price).
+    pub market_price_fen: Option<i64>,
+    pub common_prosperity: bool,
 }
 
 impl Default for SkuSpec {
@@ -27,6 +30,8 @@ impl Default for SkuSpec {
             storage: "ambient",
             season: None,
             status: "active",
+            market_price_fen: None,
+            common_prosperity: false,
         }
     }
 }
@@ -71,8 +76,8 @@ impl TestApp {
             unit: Set("box".into()),
             net_weight_g: Set(1000),
             price_fen: Set(spec.price_fen),
-            market_price_fen: Set(spec.price_fen),
-            is_common_prosperity: Set(false),
+            market_price_fen: Set(spec.market_price_fen.unwrap_or(spec.price_fen)),
+            is_common_prosperity: Set(spec.common_prosperity),
             per_buyer_limit: Set(spec.per_buyer_limit),
             status: Set(spec.status.into()),
             on_hand: Set(spec.stock),

@@ -4,9 +4,16 @@
 mod auth;
 mod catalog;
 mod cli;
+mod deals;
 mod errors;
 mod fixtures;
 mod helpers;
+mod live_events;
+mod live_items;
+mod live_load;
+mod live_orders;
+mod live_sessions;
+mod live_support;
 mod orders;
 mod payments;
 mod redis_outage;
