@@ -54,8 +54,6 @@ pub enum ErrorCode {
     DeliveryPending,
     PriceOutOfBand,
     StockBelowReserved,
-    NotForSale,
-    OutOfSeason,
     ServiceUnavailable,
     Internal,
 }
@@ -87,9 +85,7 @@ impl ErrorCode {
             | DealEnded
             | WebhookDisabled
             | DeliveryPending
-            | StockBelowReserved
-            | NotForSale
-            | OutOfSeason => StatusCode::CONFLICT,
+            | StockBelowReserved => StatusCode::CONFLICT,
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }

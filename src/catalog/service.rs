@@ -41,7 +41,7 @@ pub async fn load_skus_for_checkout(
 }
 
 /// Whether a shopper may buy this SKU on `date`: product and SKU active
-/// (409 `not_for_sale`) and the product in its sale window (409 `out_of_season`).
+/// (409 `unavailable`) and the product in its sale window (409 `not_in_season`).
 pub fn check_sellable(
     sku: &sku::Model,
     product: &product::Model,
@@ -51,14 +51,14 @@ pub fn check_sellable(
         && sku.status == SkuStatus::Active.as_str();
     if !on_sale {
         return Err(AppError::new(
-            ErrorCode::NotForSale,
-            format!("{} is not for sale", sku.name),
+            ErrorCode::Unavailable,
+            format!("{} is not on sale", sku.name),
         ));
     }
     if !in_season(product, date) {
         return Err(AppError::new(
-            ErrorCode::OutOfSeason,
-            format!("{} is out of season", product.title),
+            ErrorCode::NotInSeason,
+            format!("{} is out of season", sku.name),
         ));
     }
     Ok(())

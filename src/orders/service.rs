@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, Duration, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     Set,
@@ -15,6 +15,7 @@ use super::idempotency::Claim;
 use super::model::{AddressView, LineRequest, OrderLineView, OrderView};
 use super::status::OrderStatus;
 use super::{allotments, stock};
+use crate::catalog;
 use crate::entity::{order, order_event, order_line, product, sku, workshop};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::platform::{db, outbox};
@@ -278,34 +279,7 @@ fn single_workshop(priced: &HashMap<i64, Priced>) -> AppResult<i64> {
 }
 
 fn check_sellable(item: &Priced) -> AppResult<()> {
-    if item.sku.status != "active" || item.product.status != "active" {
-        return Err(AppError::new(
-            ErrorCode::Unavailable,
-            format!("{} is not on sale", item.sku.name),
-        ));
-    }
-    // Seasons follow the calendar in China (UTC+8).
-    let month = (Utc::now() + Duration::hours(8)).month() as i16;
-    if !in_sale_window(
-        item.product.sale_start_month,
-        item.product.sale_end_month,
-        month,
-    ) {
-        return Err(AppError::new(
-            ErrorCode::NotInSeason,
-            format!("{} is out of season", item.sku.name),
-        ));
-    }
-    Ok(())
-}
-
-/// Inclusive month window that may wrap the year (November to April).
-pub fn in_sale_window(start: Option<i16>, end: Option<i16>, month: i16) -> bool {
-    match (start, end) {
-        (Some(s), Some(e)) if s <= e => (s..=e).contains(&month),
-        (Some(s), Some(e)) => month >= s || month <= e,
-        _ => true,
-    }
+    catalog::service::check_sellable(&item.sku, &item.product, catalog::service::today())
 }
 
 async fn hold_units(

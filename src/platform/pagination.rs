@@ -28,6 +28,11 @@ pub struct PageRequest {
 }
 
 impl PageQuery {
+    /// For query structs that carry `limit` and `cursor` among their own fields.
+    pub fn resolve_parts(limit: Option<u64>, cursor: Option<String>) -> AppResult<PageRequest> {
+        Self { limit, cursor }.resolve()
+    }
+
     pub fn resolve(&self) -> AppResult<PageRequest> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let after_id = self.cursor.as_deref().map(decode_cursor).transpose()?;

@@ -89,11 +89,7 @@ pub async fn list_farmers(
     query: FarmerQuery,
     visibility: Visibility,
 ) -> AppResult<Page<FarmerView>> {
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .resolve()?;
+    let page = PageQuery::resolve_parts(query.limit, query.cursor)?;
     let mut select = farmer::Entity::find().filter(farmer::Column::WorkshopId.eq(workshop_id));
     if let Some(low_income) = query.low_income {
         select = select.filter(farmer::Column::IsLowIncome.eq(low_income));

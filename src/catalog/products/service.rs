@@ -108,11 +108,7 @@ pub async fn list_products(
     workshop_id: i64,
     query: AdminProductQuery,
 ) -> AppResult<Page<ProductAdminView>> {
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .resolve()?;
+    let page = PageQuery::resolve_parts(query.limit, query.cursor)?;
     lookup::workshop(db, workshop_id).await?;
     let mut select = product::Entity::find().filter(product::Column::WorkshopId.eq(workshop_id));
     if let Some(status) = query.status {

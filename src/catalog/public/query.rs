@@ -63,11 +63,7 @@ impl ProductListQuery {
             check.fail("max_price_fen", "must not be below min_price_fen");
         }
         check.finish()?;
-        let page = PageQuery {
-            limit: self.limit.take(),
-            cursor: self.cursor.take(),
-        }
-        .resolve()?;
+        let page = PageQuery::resolve_parts(self.limit.take(), self.cursor.take())?;
         Ok(ListRequest { filter: self, page })
     }
 }

@@ -37,12 +37,18 @@ pub async fn update_sku(
 ) -> AppResult<SkuAdminView> {
     let row = lookup::sku(&state.db, workshop_id, sku_id).await?;
     let workshop = lookup::workshop(&state.db, workshop_id).await?;
+    // The band applies when a price is set: a later band change does not lock a SKU.
+    let repriced = req.price_fen.is_some()
+        || req.market_price_fen.is_some()
+        || req.is_common_prosperity.is_some();
     let mut fields = SkuFields::from_model(&row);
     fields.apply(req);
     let mut check = Check::new();
     fields.check_into(&mut check, "");
     check.finish()?;
-    fields.check_band(Band::from(&workshop))?;
+    if repriced {
+        fields.check_band(Band::from(&workshop))?;
+    }
     let product_id = row.product_id;
     // Only the editable columns are written: stock figures change elsewhere, atomically.
     let mut active = row.into_active_model();

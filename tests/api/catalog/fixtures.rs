@@ -79,15 +79,15 @@ pub async fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> Respon
     send(app, Method::PUT, path, token, body).await
 }
 
+/// POSTs a product as the workshop's manager.
+pub async fn post_product(app: &TestApp, shop: &Workshop, body: &Value) -> Response {
+    let path = format!("/api/v1/workshops/{}/products", shop.id);
+    app.post(&path, Some(&shop.manager), body).await
+}
+
 /// Creates a product and returns the manager's view of it.
 pub async fn create_product(app: &TestApp, shop: &Workshop, body: &Value) -> Value {
-    let res = app
-        .post(
-            &format!("/api/v1/workshops/{}/products", shop.id),
-            Some(&shop.manager),
-            body,
-        )
-        .await;
+    let res = post_product(app, shop, body).await;
     let status = res.status();
     let created = json_of(res).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");

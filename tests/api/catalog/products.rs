@@ -5,7 +5,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::fixtures::{
-    create_product, id, patch, product_body, product_with_sku, put, shop_app, sku_body,
+    create_product, id, patch, post_product, product_body, product_with_sku, put, shop_app,
+    sku_body,
 };
 use crate::helpers::{assert_problem, json_of, spawn_app};
 
@@ -83,13 +84,7 @@ async fn every_invalid_field_is_reported_in_one_problem() {
     body["shelf_life_days"] = json!(0);
     body["skus"][0]["net_weight_g"] = json!(0);
     body["skus"][0]["code"] = json!("bad code!");
-    let res = app
-        .post(
-            &format!("/api/v1/workshops/{}/products", shop.id),
-            Some(&shop.manager),
-            &body,
-        )
-        .await;
+    let res = post_product(&app, &shop, &body).await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let fields: Vec<&str> = problem["errors"]
         .as_array()
@@ -229,24 +224,12 @@ async fn sku_codes_are_unique_within_a_workshop_only() {
     let mut body = product_body("粽子", 2000);
     body["skus"][0]["code"] = json!("ZZ-1");
     create_product(&app, &first, &body).await;
-    let res = app
-        .post(
-            &format!("/api/v1/workshops/{}/products", first.id),
-            Some(&first.manager),
-            &body,
-        )
-        .await;
+    let res = post_product(&app, &first, &body).await;
     assert_problem(res, StatusCode::CONFLICT, "already_exists").await;
     create_product(&app, &second, &body).await;
     body["skus"] = json!([sku_body(1, 1, false), sku_body(1, 1, false)]);
     body["skus"][1]["code"] = body["skus"][0]["code"].clone();
-    let res = app
-        .post(
-            &format!("/api/v1/workshops/{}/products", first.id),
-            Some(&first.manager),
-            &body,
-        )
-        .await;
+    let res = post_product(&app, &first, &body).await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
 
@@ -255,13 +238,7 @@ async fn a_product_goes_on_sale_only_with_an_active_sku() {
     let (app, _, shop) = shop_app("31009").await;
     let mut body = product_body("板鸭", 6800);
     body["skus"] = json!([]);
-    let res = app
-        .post(
-            &format!("/api/v1/workshops/{}/products", shop.id),
-            Some(&shop.manager),
-            &body,
-        )
-        .await;
+    let res = post_product(&app, &shop, &body).await;
     assert_problem(res, StatusCode::CONFLICT, "conflict").await;
     let (product_id, sku_id) = product_with_sku(&app, &shop, "板鸭", 6800).await;
     let sku_path = format!("/api/v1/workshops/{}/skus/{sku_id}", shop.id);
@@ -307,4 +284,27 @@ async fn archiving_takes_a_product_off_the_storefront() {
     let list = format!("/api/v1/workshops/{}/products?status=archived", shop.id);
     let page = json_of(app.get(&list, Some(&shop.manager)).await).await;
     assert_eq!(page["items"][0]["id"], product_id);
+}
+
+#[tokio::test]
+async fn a_tighter_band_applies_to_the_next_price_set_not_to_other_edits() {
+    let (app, _, shop) = shop_app("31014").await;
+    let mut body = product_body("板鸭", 6800);
+    body["skus"] = json!([sku_body(1300, 1000, true)]);
+    let created = create_product(&app, &shop, &body).await;
+    let policy = format!("/api/v1/workshops/{}/catalog-policy", shop.id);
+    let band = json!({"cp_band_min_bp": 12000, "cp_band_max_bp": 12500, "show_exact_stock": false, "low_stock_threshold": 10});
+    assert_eq!(
+        put(&app, &policy, &shop.manager, &band).await.status(),
+        StatusCode::OK
+    );
+    let path = format!(
+        "/api/v1/workshops/{}/skus/{}",
+        shop.id,
+        id(&created["skus"][0])
+    );
+    let res = patch(&app, &path, &shop.manager, &json!({"name": "板鸭 整只"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = patch(&app, &path, &shop.manager, &json!({"price_fen": 1300})).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "price_out_of_band").await;
 }
