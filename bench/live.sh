@@ -31,4 +31,5 @@ echo "== fan-out: ${VIEWERS:-2000} viewers, ${EVENTS:-200} events every ${INTERV
 target/release/gongfang-live --bases "$BASE,http://127.0.0.1:$PORT2" --workshop "$WORKSHOP" \
   --session "$SESSION" --item "$ITEM" --token "$TOKEN" --viewers "${VIEWERS:-2000}" \
   --events "${EVENTS:-200}" --interval-ms "${INTERVAL_MS:-50}"
+sleep 1  # the streams just closed
 echo "viewer figures: $(curl -fs "$BASE/api/v1/live/sessions/$SESSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["viewers"])')"
