@@ -16,10 +16,12 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub cache: CacheSettings,
+    pub catalog: CatalogSettings,
     pub auth: AuthSettings,
     pub orders: OrderSettings,
     pub payments: PaymentSettings,
     pub log: LogSettings,
+    pub webhooks: WebhookSettings,
     #[serde(default)]
     pub live: LiveSettings,
 }
@@ -49,6 +51,13 @@ pub struct CacheSettings {
     pub response_timeout_ms: u64,
     pub connect_timeout_ms: u64,
     pub local_capacity: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CatalogSettings {
+    pub cache: bool,
+    pub cache_ttl_secs: u64,
+    pub cache_capacity: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -82,6 +91,33 @@ pub struct PaymentSettings {
 pub struct LogSettings {
     pub format: String,
     pub level: String,
+}
+
+/// Partner webhook delivery: worker pacing, retries, limits and target policy.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub worker_enabled: bool,
+    pub poll_interval_ms: u64,
+    pub batch_size: u64,
+    pub concurrency: usize,
+    pub lease_ms: u64,
+    pub attempt_timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    pub max_age_secs: i64,
+    pub disable_after_failures: i32,
+    pub secret_overlap_secs: i64,
+    pub max_response_bytes: usize,
+    pub endpoints_per_workshop: u64,
+    pub allow_insecure_local: bool,
+}
+
+impl WebhookSettings {
+    /// http:// and loopback targets: only outside the production profile, and only when allowed.
+    pub fn insecure_local_allowed(&self, production: bool) -> bool {
+        self.allow_insecure_local && !production
+    }
 }
 
 /// Live rooms: event replay, viewer ticks, heartbeats and per-client buffers.
@@ -167,6 +203,15 @@ impl Settings {
         anyhow::ensure!(
             self.auth.hash_concurrency > 0,
             "auth.hash_concurrency must be > 0"
+        );
+        let hooks = &self.webhooks;
+        anyhow::ensure!(
+            hooks.lease_ms >= hooks.attempt_timeout_ms + 1000,
+            "webhooks.lease_ms must exceed webhooks.attempt_timeout_ms by at least 1000"
+        );
+        anyhow::ensure!(
+            hooks.batch_size > 0 && hooks.concurrency > 0 && hooks.poll_interval_ms > 0,
+            "webhooks.batch_size, concurrency and poll_interval_ms must be > 0"
         );
         Ok(())
     }

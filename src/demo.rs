@@ -1,12 +1,14 @@
-//! Demo data from the seed report: four workshops with their staff, a few
-//! customers and live rooms, loaded through the same services the API uses.
+//! Demo data from the seed report: four workshops with their staff, catalog,
+//! farmers and lots, live rooms, and a few customers, loaded through the API's services.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+mod catalog;
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use crate::auth::Role;
 use crate::auth::service::{ensure_platform_admin, find_or_create_account};
 use crate::entity::{account, workshop};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::workshops::model::{AddMemberRequest, CreateWorkshopRequest, NewMember};
 use crate::workshops::service::{add_member, create_workshop};
@@ -135,7 +137,12 @@ async fn load_workshop(state: &AppState, shop: &DemoWorkshop) -> AppResult<()> {
         };
         add_member(state, created.id, member).await?;
     }
-    Ok(())
+    let manager = account::Entity::find()
+        .filter(account::Column::Phone.eq(staff_phone(shop.code, 1)))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("demo manager"))?;
+    catalog::load(state, shop.code, created.id, manager.id).await
 }
 
 /// The lines `serve --demo` prints and the README lists.

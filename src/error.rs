@@ -48,6 +48,16 @@ pub enum ErrorCode {
     DealNotStarted,
     DealEnded,
     Overloaded,
+    /// The webhook endpoint is disabled; enable it first.
+    WebhookDisabled,
+    /// The delivery is still pending; it will be attempted without help.
+    DeliveryPending,
+    /// A per-workshop limit (e.g. webhook endpoints) is reached.
+    LimitReached,
+    PriceOutOfBand,
+    StockBelowReserved,
+    NotForSale,
+    OutOfSeason,
     ServiceUnavailable,
     Internal,
 }
@@ -58,7 +68,7 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
             InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
-            | PaymentMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            | PaymentMismatch | PriceOutOfBand => StatusCode::UNPROCESSABLE_ENTITY,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | InvalidCredentials | InvalidSignature => StatusCode::UNAUTHORIZED,
@@ -77,10 +87,15 @@ impl ErrorCode {
             | SoldOut
             | DealNotStarted
             | DealEnded
-            | SessionNotScheduled
-            | SessionNotLive
-            | SessionClosed
-            | SkuAlreadyPinned => StatusCode::CONFLICT,
+            | WebhookDisabled
+            | DeliveryPending
+            | LimitReached
+            | StockBelowReserved
+            | NotForSale
+            | OutOfSeason => StatusCode::CONFLICT,
+            SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
+                StatusCode::CONFLICT
+            }
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod benchprep;
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod entity;
@@ -13,4 +14,5 @@ pub mod platform;
 pub mod startup;
 pub mod state;
 pub mod system;
+pub mod webhooks;
 pub mod workshops;

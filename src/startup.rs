@@ -10,10 +10,13 @@ use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::password::Passwords;
+use crate::catalog::cache::CatalogCache;
+use crate::catalog::invalidation::Listener as CatalogListener;
 use crate::config::Settings;
 use crate::live::LiveHub;
 use crate::orders::provider::Providers;
@@ -24,12 +27,15 @@ use crate::platform::redis_backend::RedisBackend;
 use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
-use crate::{auth, live, orders, system, workshops};
+use crate::webhooks::worker::Worker;
+use crate::{auth, catalog, live, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    worker: Worker,
+    catalog_listener: CatalogListener,
 }
 
 impl Application {
@@ -43,13 +49,17 @@ impl Application {
     /// Binds with an already connected (and migrated) database.
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         let state = build_state(settings, db)?;
+        let catalog_listener = CatalogListener::subscribe(&state);
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
+        let worker = Worker::new(state.clone())?;
         let server = run_server(listener, state.clone())?;
         Ok(Self {
             port,
             server,
             state,
+            worker,
+            catalog_listener,
         })
     }
 
@@ -61,18 +71,29 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGTERM/SIGINT; in-flight requests finish first.
+    /// Serves until SIGTERM/SIGINT; in-flight requests finish first, then the
+    /// webhook worker finishes its round (bounded by the attempt timeout).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let relay = self.state.bus.clone().run_relay();
         let live_relay = self.state.live.clone().run_relay();
         let expiry = orders::expiry::run(self.state.clone());
-        tokio::select! {
-            result = self.server => result?,
-            () = relay => {}
-            () = live_relay => {}
-            () = expiry => {}
+        let (stop, stopped) = watch::channel(false);
+        let worker = self.worker.run(stopped);
+        tokio::pin!(worker);
+        let result = tokio::select! {
+            result = self.server => result,
+            () = relay => Ok(()),
+            () = live_relay => Ok(()),
+            () = expiry => Ok(()),
+            () = self.catalog_listener.run() => Ok(()),
+            () = &mut worker => Ok(()),
+        };
+        let _ = stop.send(true);
+        let grace = Duration::from_millis(self.state.settings.webhooks.attempt_timeout_ms + 2000);
+        if tokio::time::timeout(grace, worker).await.is_err() {
+            tracing::warn!("webhook worker did not stop in time; its leases will expire");
         }
-        Ok(())
+        Ok(result?)
     }
 }
 
@@ -86,17 +107,19 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
     Ok(AppState {
         db,
         cache: Cache::new(&settings.cache, redis.clone()),
+        catalog: CatalogCache::new(&settings.catalog),
         bus: Bus::new(redis),
         live,
         passwords: Passwords::new(&settings.auth)?,
         payments: Providers::new(&settings.payments),
         session_pricing: Arc::new(live::LivePricing),
         settings: Arc::new(settings),
+        metrics: prometheus::Registry::new(),
     })
 }
 
 fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let metrics = metrics()?;
+    let metrics = metrics(&state.metrics)?;
     let server_settings = state.settings.server.clone();
     let limit = JsonLimit(server_settings.json_limit_bytes);
     let mut server = HttpServer::new(move || {
@@ -110,7 +133,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(workshops::routes::configure)
                     .configure(live::routes::configure)
                     .configure(orders::routes::configure)
-                    .configure(orders::cart_routes::configure),
+                    .configure(orders::cart_routes::configure)
+                    .configure(webhooks::routes::configure)
+                    .configure(catalog::routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))
@@ -140,8 +165,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
     Ok(server.run())
 }
 
-fn metrics() -> anyhow::Result<PrometheusMetrics> {
+fn metrics(registry: &prometheus::Registry) -> anyhow::Result<PrometheusMetrics> {
     PrometheusMetricsBuilder::new("gongfang")
+        .registry(registry.clone())
         .endpoint("/metrics")
         .mask_unmatched_patterns("UNKNOWN")
         .build()

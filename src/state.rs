@@ -1,11 +1,12 @@
 //! What every request handler can reach: the database, cache, bus, password
-//! hasher and settings. Built once by `startup` and shared by all workers.
+//! hasher, metrics registry and settings. Built once by `startup` and shared by all workers.
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
+use crate::catalog::cache::CatalogCache;
 use crate::config::Settings;
 use crate::live::LiveHub;
 use crate::orders::provider::Providers;
@@ -23,5 +24,9 @@ pub struct AppState {
     pub payments: Providers,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
+    /// Ready-to-send catalog answers, kept in this process.
+    pub catalog: CatalogCache,
     pub settings: Arc<Settings>,
+    /// Served on `/metrics`; domains register their collectors here.
+    pub metrics: prometheus::Registry,
 }

@@ -8,6 +8,7 @@ mod m20261129_000002_catalog;
 mod m20261129_000003_outbox;
 mod m20261129_000004_orders;
 mod m20261129_000005_allotments;
+mod m20261129_000030_webhooks;
 mod m20261129_000040_live;
 mod m20261129_000050_deals;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_outbox::Migration),
             Box::new(m20261129_000004_orders::Migration),
             Box::new(m20261129_000005_allotments::Migration),
+            Box::new(m20261129_000030_webhooks::Migration),
             Box::new(m20261129_000040_live::Migration),
             Box::new(m20261129_000050_deals::Migration),
         ]

@@ -23,4 +23,7 @@ pub mod purchase_count;
 pub mod refund;
 pub mod sku;
 pub mod stock_movement;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 pub mod workshop;

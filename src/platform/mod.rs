@@ -1,14 +1,17 @@
 //! Infrastructure shared by every domain: database, cache and bus, JSON
-//! extraction, pagination, telemetry. Imports no domain.
+//! extraction, pagination, telemetry, metrics and outbound HTTP. Imports no domain.
 
 pub mod bus;
 pub mod cache;
 pub mod crypto;
 pub mod db;
 pub mod json;
+pub mod metrics;
+pub mod outbound;
 pub mod outbox;
 pub mod pagination;
 pub mod problems;
 pub mod redis_backend;
+pub mod response_cache;
 pub mod telemetry;
 pub mod validate;

@@ -5,9 +5,16 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde::Serialize;
 
+use super::bus::Bus;
 use crate::entity::outbox;
 use crate::error::{AppError, AppResult};
 
+/// Bus topic that wakes the delivery workers of every instance.
+pub const COMMITTED_TOPIC: &str = "outbox.committed";
+
+/// Partner webhooks deliver the events of one `resource_key` in id order: call this
+/// after the statement that locks or updates the resource's row, so that id order
+/// is commit order for that resource.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     workshop_id: i64,
@@ -27,4 +34,10 @@ pub async fn enqueue(
     .insert(db)
     .await?;
     Ok(row.id)
+}
+
+/// Call after committing a transaction that enqueued events: wakes the delivery
+/// workers at once instead of at their next poll. Optional; polling finds them anyway.
+pub async fn committed(bus: &Bus) {
+    bus.publish(COMMITTED_TOPIC, serde_json::Value::Null).await;
 }

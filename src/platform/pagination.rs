@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -31,6 +32,18 @@ impl PageQuery {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let after_id = self.cursor.as_deref().map(decode_cursor).transpose()?;
         Ok(PageRequest { limit, after_id })
+    }
+}
+
+impl PageRequest {
+    /// Orders by the id column, starts after the cursor and fetches one row
+    /// more than the page holds (for `Page::from_rows`).
+    pub fn keyset<E: EntityTrait>(&self, select: Select<E>, id: E::Column) -> Select<E> {
+        let select = select.order_by_asc(id).limit(self.limit + 1);
+        match self.after_id {
+            Some(after) => select.filter(id.gt(after)),
+            None => select,
+        }
     }
 }
 

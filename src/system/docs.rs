@@ -45,6 +45,16 @@ use crate::live::viewers::ViewerStats;
         (name = "orders", description = "Orders: checkout, reservation, history, cancellation, refunds"),
         (name = "payments", description = "Payments and provider webhooks"),
         (name = "cart", description = "A customer's addresses and cart"),
+        (name = "webhooks", description = "Signed partner webhooks: endpoints, delivery log, redelivery. \
+            Each delivery is POST JSON {id, type, created_at, workshop_id, data} with headers \
+            Gongfang-Event-Id, Gongfang-Timestamp and Gongfang-Signature: \
+            v1=<hex HMAC-SHA256(secret, timestamp + \".\" + body)>. Receivers verify the HMAC over the raw body, \
+            reject timestamps more than 5 minutes old and event ids already seen."),
+        (name = "catalog", description = "The public storefront: products, SKUs, prices and availability (cached, with ETag)"),
+        (name = "catalog management", description = "Managers' products, SKUs, prices and catalog policy"),
+        (name = "stock", description = "Stock adjustments and the movement ledger on_hand sums from"),
+        (name = "lots", description = "Produce lots received from farmers, expiry and write-offs"),
+        (name = "farmers", description = "Farmer households supplying a workshop"),
     )
 )]
 pub struct ApiDoc;

@@ -22,6 +22,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     database: TestDatabase,
+    background: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 enum TestDatabase {
@@ -76,7 +77,7 @@ async fn start(settings: Settings, database: TestDatabase) -> TestApp {
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
+    let background = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -87,6 +88,7 @@ async fn start(settings: Settings, database: TestDatabase) -> TestApp {
         client,
         state,
         database,
+        background,
     }
 }
 
@@ -233,6 +235,12 @@ pub struct Workshop {
 }
 
 impl TestApp {
+    /// Kills the instance's background work (the webhook worker mid-flight,
+    /// as a crash would); its HTTP listener keeps answering.
+    pub fn abort_background(&self) {
+        self.background.abort();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -2,6 +2,7 @@
 //! its own fresh database and talks HTTP. One binary, one module per domain.
 
 mod auth;
+mod catalog;
 mod cli;
 mod errors;
 mod fixtures;
@@ -16,4 +17,5 @@ mod orders;
 mod payments;
 mod redis_outage;
 mod system;
+mod webhooks;
 mod workshops;
