@@ -26,6 +26,8 @@ struct Stats {
     latencies_us: Vec<u64>,
     statuses: BTreeMap<u16, u64>,
     completed: u64,
+    /// When the last 2xx answer arrived (ms since start): the end of the stock.
+    last_success_ms: u64,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -53,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
         let stats = handle.await?;
         total.latencies_us.extend(stats.latencies_us);
         total.completed += stats.completed;
+        total.last_success_ms = total.last_success_ms.max(stats.last_success_ms);
         for (status, n) in stats.statuses {
             *total.statuses.entry(status).or_default() += n;
         }
@@ -100,6 +103,7 @@ async fn worker(
         *stats.statuses.entry(status).or_default() += 1;
         if (200..300).contains(&status) {
             stats.completed += 1;
+            stats.last_success_ms = started.elapsed().as_millis() as u64;
         }
     }
 }
@@ -195,6 +199,19 @@ fn report(args: &Args, stats: &mut Stats, elapsed: Duration) {
         pct(1.0)
     );
     println!("answers by status: {:?}", stats.statuses);
+    if args.mode == "flash" && stats.last_success_ms > 0 {
+        let selling = stats.last_success_ms as f64 / 1000.0;
+        let after = (secs - selling).max(0.001);
+        let sold_out = stats.statuses.get(&409).copied().unwrap_or(0);
+        println!(
+            "orders/s while stock lasted: {:.0} (stock gone after {selling:.2}s)",
+            stats.completed as f64 / selling.max(0.001)
+        );
+        println!(
+            "answers/s after the stock was gone: {:.0} ({sold_out} × 409 in total)",
+            (stats.latencies_us.len() as f64 - stats.completed as f64) / after
+        );
+    }
 }
 
 fn parse_args() -> anyhow::Result<Args> {

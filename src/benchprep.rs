@@ -10,7 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::auth::service::hash_token;
-use crate::entity::{account, address, auth_token, product, sku, stock_movement, workshop};
+use crate::entity::{
+    account, address, auth_token, deal, live_session, product, sku, stock_movement, workshop,
+};
 use crate::state::AppState;
 
 const CHUNK: usize = 1000;
@@ -18,6 +20,8 @@ const CHUNK: usize = 1000;
 pub struct Prepared {
     pub workshop_id: i64,
     pub sku_ids: Vec<i64>,
+    /// With `deal_quantity`: a live session with one running flash deal.
+    pub deal_id: Option<i64>,
 }
 
 /// Inserts `customers` customers and `skus` SKUs of `stock` units each, and
@@ -27,6 +31,7 @@ pub async fn prepare(
     customers: usize,
     skus: usize,
     stock: i64,
+    deal_quantity: Option<i64>,
     out: &Path,
 ) -> anyhow::Result<Prepared> {
     std::fs::create_dir_all(out)?;
@@ -58,10 +63,66 @@ pub async fn prepare(
         bar.inc((end - start) as u64);
     }
     bar.finish();
+    let deal_id = match (deal_quantity, sku_ids.first()) {
+        (Some(quantity), Some(sku)) => Some(running_deal(state, shop.id, *sku, quantity).await?),
+        _ => None,
+    };
     Ok(Prepared {
         workshop_id: shop.id,
         sku_ids,
+        deal_id,
     })
+}
+
+/// A live session with a flash deal on `sku_id`, running for an hour.
+async fn running_deal(
+    state: &AppState,
+    workshop_id: i64,
+    sku_id: i64,
+    quantity: i64,
+) -> anyhow::Result<i64> {
+    let now = Utc::now();
+    let session = live_session::ActiveModel {
+        workshop_id: Set(workshop_id),
+        streamer_account_id: Set(0),
+        created_by: Set(0),
+        title: Set("压测直播".into()),
+        cover_url: Set("https://img.example.com/bench.jpg".into()),
+        description: Set("bench".into()),
+        status: Set("live".into()),
+        scheduled_start_at: Set(now),
+        started_at: Set(Some(now)),
+        ended_at: Set(None),
+        explaining_item_id: Set(None),
+        peak_viewers: Set(0),
+        unique_viewers: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    let held =
+        crate::orders::allotments::allot(&state.db, workshop_id, sku_id, "deal", quantity).await?;
+    let row = deal::ActiveModel {
+        workshop_id: Set(workshop_id),
+        live_session_id: Set(session.id),
+        sku_id: Set(sku_id),
+        allotment_id: Set(held.id),
+        price_fen: Set(990),
+        quantity: Set(quantity),
+        per_buyer_limit: Set(1),
+        payment_window_secs: Set(3600),
+        starts_at: Set(now),
+        ends_at: Set(now + chrono::Duration::hours(1)),
+        status: Set("active".into()),
+        created_by: Set(0),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(row.id)
 }
 
 async fn insert_skus(

@@ -136,6 +136,11 @@ pub struct LiveSettings {
     pub client_buffer: usize,
     /// Streams stay open this long after `session_ended`, then close.
     pub end_grace_ms: u64,
+    /// Flash-deal orders are written in batches and sold-out is answered from
+    /// memory; off means one transaction per buyer (the benchmark's baseline).
+    pub flash_batching: bool,
+    /// Unpaid flash-deal orders expire after this long unless the deal says otherwise.
+    pub deal_payment_window_secs: i32,
 }
 
 impl Default for LiveSettings {
@@ -147,6 +152,8 @@ impl Default for LiveSettings {
             heartbeat_secs: 15,
             client_buffer: 256,
             end_grace_ms: 5000,
+            flash_batching: true,
+            deal_payment_window_secs: 300,
         }
     }
 }

@@ -50,6 +50,9 @@ enum Command {
         skus: usize,
         #[arg(long, default_value_t = 1_000_000)]
         stock: i64,
+        /// Also create a live session with a running flash deal of this many units.
+        #[arg(long)]
+        deal_quantity: Option<i64>,
         #[arg(long, default_value = "bench/out")]
         out: std::path::PathBuf,
     },
@@ -96,19 +99,25 @@ async fn main() -> anyhow::Result<()> {
             customers,
             skus,
             stock,
+            deal_quantity,
             out,
         } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
             let state = build_state(settings, conn)?;
             let prepared =
-                gongfang::benchprep::prepare(&state, customers, skus, stock, &out).await?;
+                gongfang::benchprep::prepare(&state, customers, skus, stock, deal_quantity, &out)
+                    .await?;
             println!(
                 "workshop {} with {} SKUs; customers in {}",
                 prepared.workshop_id,
                 prepared.sku_ids.len(),
                 out.display()
             );
+            if let Some(deal) = prepared.deal_id {
+                std::fs::write(out.join("deal.txt"), deal.to_string())?;
+                println!("flash deal {deal} is running");
+            }
             Ok(())
         }
         Command::Admin {

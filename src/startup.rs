@@ -85,6 +85,8 @@ impl Application {
             () = relay => Ok(()),
             () = live_relay => Ok(()),
             () = expiry => Ok(()),
+            () = live::flash::run_listener(self.state.clone()) => Ok(()),
+            () = live::deals::run_sweeper(self.state.clone()) => Ok(()),
             () = self.catalog_listener.run() => Ok(()),
             () = &mut worker => Ok(()),
         };
@@ -110,6 +112,7 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         catalog: CatalogCache::new(&settings.catalog),
         bus: Bus::new(redis),
         live,
+        flash: live::flash::FlashDesk::new(settings.live.flash_batching),
         passwords: Passwords::new(&settings.auth)?,
         payments: Providers::new(&settings.payments),
         session_pricing: Arc::new(live::LivePricing),

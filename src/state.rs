@@ -20,6 +20,8 @@ pub struct AppState {
     pub cache: Cache,
     pub bus: Bus,
     pub live: LiveHub,
+    /// Flash-deal gates and writers of this instance.
+    pub flash: crate::live::flash::FlashDesk,
     pub passwords: Passwords,
     pub payments: Providers,
     /// Live-session prices for orders, installed by the live domain.

@@ -97,6 +97,7 @@ async fn load_room(state: &AppState, room: &DemoRoom) -> AppResult<()> {
         item_id: first_item,
     };
     set_explaining(state, shop.id, live.id, explaining).await?;
+    launch_demo_deal(state, shop.id, live.id, streamer.id).await;
 
     let later = now + Duration::days(1);
     let upcoming = schedule(
@@ -110,6 +111,40 @@ async fn load_room(state: &AppState, room: &DemoRoom) -> AppResult<()> {
         pin(state, shop.id, upcoming.id, pin_request(state, sku).await).await?;
     }
     Ok(())
+}
+
+/// A day-long flash deal at 20 % off on the first SKU that allows it, so the
+/// demo room has something to grab. The demo still loads if none does.
+async fn launch_demo_deal(state: &AppState, workshop_id: i64, session_id: i64, streamer_id: i64) {
+    let skus = sku::Entity::find()
+        .filter(sku::Column::WorkshopId.eq(workshop_id))
+        .filter(sku::Column::Status.eq("active"))
+        .order_by_asc(sku::Column::Id)
+        .all(&state.db)
+        .await
+        .unwrap_or_default();
+    for sku in skus
+        .iter()
+        .filter(|s| !s.is_common_prosperity && s.on_hand > s.reserved)
+    {
+        let request = crate::live::deal_model::CreateDealRequest {
+            sku_id: sku.id,
+            price_fen: (sku.price_fen * 4 / 5).max(1),
+            quantity: (sku.on_hand - sku.reserved).min(20),
+            starts_at: None,
+            duration_secs: 86_400,
+            per_buyer_limit: Some(1),
+            payment_window_secs: None,
+        };
+        match crate::live::deals::create_deal(state, workshop_id, session_id, streamer_id, request)
+            .await
+        {
+            Ok(_) => return,
+            Err(err) => {
+                tracing::info!(sku = sku.id, error = %err.detail, "demo deal not launched on this SKU")
+            }
+        }
+    }
 }
 
 fn session(title: &str, at: chrono::DateTime<Utc>) -> ScheduleSessionRequest {

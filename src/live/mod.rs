@@ -1,8 +1,14 @@
 //! Live sessions: scheduling and going live, the pinned showcase (小黄车) with
 //! live prices, and the real-time room: events over SSE and viewer figures.
 
+pub mod analytics;
+pub mod analytics_routes;
+pub mod deal_model;
+pub mod deal_routes;
+pub mod deals;
 pub mod demo;
 pub mod events;
+pub mod flash;
 pub mod hub;
 pub mod item_routes;
 pub mod items;

@@ -29,6 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(end)
         .service(cancel);
     item_routes::configure(cfg);
+    super::deal_routes::configure(cfg);
+    super::analytics_routes::configure(cfg);
 }
 
 /// Sessions live now and upcoming, soonest start first (public).

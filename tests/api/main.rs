@@ -4,6 +4,7 @@
 mod auth;
 mod catalog;
 mod cli;
+mod deals;
 mod errors;
 mod fixtures;
 mod helpers;
