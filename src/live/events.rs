@@ -116,3 +116,30 @@ impl Frame {
             || self.kind == EventKind::SessionCancelled.as_str()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_entry_reads_back_with_pipes_in_its_json() {
+        let json = r#"{"buyer":"张**","note":"a|b"}"#;
+        let entry = Frame::entry(
+            1_700_000_000_000_001,
+            1_700_000_000_000_000,
+            "purchase",
+            json,
+        );
+        let frame = Frame::parse_entry(&entry).expect("parses");
+        assert_eq!(
+            (frame.id, frame.prev, frame.kind.as_str()),
+            (1_700_000_000_000_001, 1_700_000_000_000_000, "purchase")
+        );
+        let text = String::from_utf8(frame.bytes.to_vec()).expect("utf-8");
+        assert_eq!(
+            text,
+            format!("id: 1700000000000001\nevent: purchase\ndata: {json}\n\n")
+        );
+        assert!(Frame::parse_entry("12|x|purchase|{}").is_none());
+    }
+}
