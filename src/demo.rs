@@ -107,6 +107,8 @@ pub async fn load(state: &AppState) -> AppResult<()> {
         active.is_customer = Set(true);
         active.update(&state.db).await?;
     }
+    let phones: Vec<&str> = CUSTOMERS.iter().map(|(phone, _)| *phone).collect();
+    crate::orders::demo::load(state, &phones).await?;
     // Last: the live rooms pin SKUs of the demo catalog.
     crate::live::demo::load(state).await?;
     Ok(())

@@ -6,6 +6,7 @@ pub mod allotments;
 pub mod batch;
 pub mod cart;
 pub mod cart_routes;
+pub mod demo;
 pub mod expiry;
 pub mod idempotency;
 pub mod model;
