@@ -33,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
         args.viewers,
         args.bases.len()
     );
+    gongfang::platform::outbound::install_tls_provider();
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut sent_at = Vec::with_capacity(args.events);

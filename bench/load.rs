@@ -33,6 +33,7 @@ struct Stats {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Arc::new(parse_args()?);
+    gongfang::platform::outbound::install_tls_provider();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .timeout(Duration::from_secs(30))

@@ -67,6 +67,7 @@ async fn serve_demo_starts_with_environment_overrides_and_the_demo_streamer_logs
         .unwrap();
     let _service = Service(child);
     let base = format!("http://127.0.0.1:{port}");
+    gongfang::platform::outbound::install_tls_provider();
     let client = reqwest::Client::new();
     wait_until_up(&client, &base).await;
 

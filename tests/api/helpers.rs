@@ -78,6 +78,7 @@ async fn start(settings: Settings, database: TestDatabase) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     let background = tokio::spawn(app.run_until_stopped());
+    gongfang::platform::outbound::install_tls_provider();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))

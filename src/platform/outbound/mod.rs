@@ -46,11 +46,16 @@ pub enum OutboundError {
     Request(String),
 }
 
+/// reqwest is built without a bundled TLS crypto provider (ring keeps the
+/// build lean): every process that builds a reqwest client calls this first.
+/// Installing twice (several apps in one process) is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl OutboundClient {
     pub fn new(config: OutboundConfig) -> anyhow::Result<Self> {
-        // reqwest is built without a bundled provider; ring keeps the build lean.
-        // Installing twice (several apps in one process) is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let client = reqwest::Client::builder()
             .user_agent(concat!("Gongfang/", env!("CARGO_PKG_VERSION")))
             .redirect(redirect::Policy::none())
