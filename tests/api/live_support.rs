@@ -113,7 +113,7 @@ pub async fn wait_for_viewers(
     session_id: i64,
     check: impl Fn(&Value) -> bool,
 ) -> Value {
-    for _ in 0..100 {
+    for _ in 0..300 {
         let viewers = session(app, session_id).await["viewers"].clone();
         if check(&viewers) {
             return viewers;
