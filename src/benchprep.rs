@@ -82,10 +82,21 @@ async fn running_deal(
     quantity: i64,
 ) -> anyhow::Result<i64> {
     let now = Utc::now();
+    let streamer = account::ActiveModel {
+        phone: Set(format!("s{}", &uuid::Uuid::new_v4().simple().to_string()[..12])),
+        name: Set("压测主播".into()),
+        password_hash: Set("!bench".into()),
+        is_platform_admin: Set(false),
+        is_customer: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
     let session = live_session::ActiveModel {
         workshop_id: Set(workshop_id),
-        streamer_account_id: Set(0),
-        created_by: Set(0),
+        streamer_account_id: Set(streamer.id),
+        created_by: Set(streamer.id),
         title: Set("压测直播".into()),
         cover_url: Set("https://img.example.com/bench.jpg".into()),
         description: Set("bench".into()),
@@ -116,7 +127,7 @@ async fn running_deal(
         starts_at: Set(now),
         ends_at: Set(now + chrono::Duration::hours(1)),
         status: Set("active".into()),
-        created_by: Set(0),
+        created_by: Set(streamer.id),
         created_at: Set(now),
         ..Default::default()
     }
