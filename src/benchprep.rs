@@ -83,7 +83,10 @@ async fn running_deal(
 ) -> anyhow::Result<i64> {
     let now = Utc::now();
     let streamer = account::ActiveModel {
-        phone: Set(format!("s{}", &uuid::Uuid::new_v4().simple().to_string()[..12])),
+        phone: Set(format!(
+            "s{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        )),
         name: Set("压测主播".into()),
         password_hash: Set("!bench".into()),
         is_platform_admin: Set(false),
