@@ -16,7 +16,6 @@ use super::deal_model::{DealStockEvent, PurchaseEvent, mask_name};
 use super::events::{EventKind, publish};
 use crate::entity::{deal, live_session};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::orders::addresses::address_for_order;
 use crate::orders::batch::{AllotmentSale, BatchRequest, place_batch};
 use crate::orders::idempotency::Claim;
 use crate::orders::model::OrderView;
@@ -87,11 +86,10 @@ pub async fn order(
 ) -> AppResult<OrderView> {
     let runtime = runtime(state, deal_id).await?;
     runtime.admit(state.flash.batching)?;
-    let address = address_for_order(&state.db, customer_id, address_id).await?;
     let (reply, answer) = oneshot::channel();
     let request = BatchRequest {
         customer_id,
-        address,
+        address_id,
         claim,
         reply,
     };

@@ -92,6 +92,24 @@ pub async fn address_for_order(
         .map_err(|_| AppError::invalid("address_id", "not one of your addresses"))
 }
 
+/// Many customers' addresses at once (the flash batch): only pairs where the
+/// address belongs to the customer are returned, keyed by address id.
+pub async fn addresses_for_orders(
+    db: &impl ConnectionTrait,
+    wanted: &[(i64, i64)],
+) -> AppResult<std::collections::HashMap<i64, AddressView>> {
+    let ids: Vec<i64> = wanted.iter().map(|(_, address)| *address).collect();
+    let rows = address::Entity::find()
+        .filter(address::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| wanted.contains(&(a.customer_id, a.id)))
+        .map(|a| (a.id, view(a)))
+        .collect())
+}
+
 async fn find(db: &impl ConnectionTrait, customer_id: i64, id: i64) -> AppResult<address::Model> {
     address::Entity::find_by_id(id)
         .filter(address::Column::CustomerId.eq(customer_id))

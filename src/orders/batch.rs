@@ -3,13 +3,14 @@
 //! commit per batch instead of one per buyer. Correctness still lives in the
 //! database: the allotment's conditional decrement and the per-buyer counter.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, Value};
 use serde_json::json;
 use tokio::sync::oneshot;
 
+use super::addresses::addresses_for_orders;
 use super::idempotency::Claim;
 use super::model::{AddressView, OrderView};
 use super::service::{Priced, line_view, order_view, resource_key};
@@ -36,7 +37,8 @@ pub struct AllotmentSale {
 
 pub struct BatchRequest {
     pub customer_id: i64,
-    pub address: AddressView,
+    /// Checked in the batch (one query for all) against the customer.
+    pub address_id: i64,
     pub claim: Option<Claim>,
     pub reply: oneshot::Sender<AppResult<OrderView>>,
 }
@@ -56,8 +58,23 @@ pub async fn place_batch(
     requests: Vec<BatchRequest>,
 ) -> BatchOutcome {
     let (batch, deferred) = one_per_customer(requests);
+    let (batch, addresses) = match with_addresses(conn, batch).await {
+        Ok(found) => found,
+        Err((batch, err)) => {
+            for request in batch {
+                let _ = request.reply.send(Err(
+                    AppError::new(err.code, err.detail.clone()).with_retry_after(1)
+                ));
+            }
+            return BatchOutcome {
+                sold: 0,
+                remaining: None,
+                deferred,
+            };
+        }
+    };
     let customers: Vec<i64> = batch.iter().map(|r| r.customer_id).collect();
-    match run(conn, sale, &batch).await {
+    match run(conn, sale, &batch, &addresses).await {
         Ok((winners, passed, remaining)) => {
             let sold = winners.len();
             let mut winners = winners.into_iter();
@@ -99,6 +116,32 @@ pub async fn place_batch(
     }
 }
 
+/// Loads every buyer's address in one query; a buyer naming someone else's
+/// address is answered 422 at once and leaves the batch.
+async fn with_addresses(
+    conn: &DatabaseConnection,
+    batch: Vec<BatchRequest>,
+) -> Result<(Vec<BatchRequest>, HashMap<i64, AddressView>), (Vec<BatchRequest>, AppError)> {
+    let wanted: Vec<(i64, i64)> = batch
+        .iter()
+        .map(|r| (r.customer_id, r.address_id))
+        .collect();
+    let found = match addresses_for_orders(conn, &wanted).await {
+        Ok(found) => found,
+        Err(err) => return Err((batch, err)),
+    };
+    let (valid, invalid): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .partition(|r| found.contains_key(&r.address_id));
+    for request in invalid {
+        let _ = request.reply.send(Err(AppError::invalid(
+            "address_id",
+            "not one of your addresses",
+        )));
+    }
+    Ok((valid, found))
+}
+
 fn one_per_customer(requests: Vec<BatchRequest>) -> (Vec<BatchRequest>, Vec<BatchRequest>) {
     let mut seen = HashSet::new();
     requests
@@ -112,6 +155,7 @@ async fn run(
     conn: &DatabaseConnection,
     sale: &AllotmentSale,
     batch: &[BatchRequest],
+    addresses: &HashMap<i64, AddressView>,
 ) -> AppResult<(Vec<OrderView>, HashSet<i64>, i64)> {
     let txn = db::begin_write(conn).await?;
     let passed = count_purchases(&txn, sale, batch).await?;
@@ -126,7 +170,7 @@ async fn run(
     };
     let (winners, losers) = eligible.split_at(granted);
     uncount(&txn, sale, losers).await?;
-    let views = insert_orders(&txn, sale, winners).await?;
+    let views = insert_orders(&txn, sale, winners, addresses).await?;
     for (request, view) in winners.iter().zip(&views) {
         if let Some(claim) = &request.claim {
             claim
@@ -193,6 +237,7 @@ async fn insert_orders(
     db: &impl ConnectionTrait,
     sale: &AllotmentSale,
     winners: &[&BatchRequest],
+    addresses: &HashMap<i64, AddressView>,
 ) -> AppResult<Vec<OrderView>> {
     if winners.is_empty() {
         return Ok(Vec::new());
@@ -209,7 +254,7 @@ async fn insert_orders(
         deal_id: Set(sale.deal_id),
         campaign_id: Set(None),
         pickup_point_id: Set(None),
-        address: Set(Some(json!(r.address).to_string())),
+        address: Set(addresses.get(&r.address_id).map(|a| json!(a).to_string())),
         subtotal_fen: Set(sale.unit_price_fen),
         shipping_fen: Set(shipping),
         total_fen: Set(sale.unit_price_fen + shipping),
