@@ -55,6 +55,10 @@ pub enum ErrorCode {
     PriceOutOfBand,
     StockBelowReserved,
     ServiceUnavailable,
+    /// A payment or logistics provider could not be reached; try again later.
+    ProviderUnavailable,
+    /// A payment or logistics provider refused or garbled a request.
+    ProviderRejected,
     Internal,
 }
 
@@ -90,7 +94,8 @@ impl ErrorCode {
                 StatusCode::CONFLICT
             }
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
-            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceUnavailable | ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProviderRejected => StatusCode::BAD_GATEWAY,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
