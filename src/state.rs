@@ -10,6 +10,7 @@ use crate::catalog::cache::CatalogCache;
 use crate::config::Settings;
 use crate::live::LiveHub;
 use crate::orders::provider::Providers;
+use crate::orders::refunds::RefundObserver;
 use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub payments: Providers,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
+    /// Told of every refund inside its transaction (group-buy commissions).
+    pub refund_observer: Arc<dyn RefundObserver>,
     /// Ready-to-send catalog answers, kept in this process.
     pub catalog: CatalogCache,
     pub settings: Arc<Settings>,

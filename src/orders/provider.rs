@@ -2,11 +2,13 @@
 //! Alipay adapters join `PaymentProvider` later). The built-in `sandbox`
 //! confirms through the same signed webhook path a real provider would use.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use serde_json::json;
+use tokio::sync::Mutex;
 
 use super::model::ProviderEvent;
 use crate::config::PaymentSettings;
@@ -31,6 +33,9 @@ pub enum PaymentProvider {
 pub struct SandboxProvider {
     secret: String,
     refund_calls: Arc<AtomicU64>,
+    /// Refunds by idempotency key (WeChat Pay's out_refund_no): a repeated key
+    /// answers the first refund again without paying out twice.
+    keyed_refunds: Arc<Mutex<HashMap<String, String>>>,
 }
 
 /// The providers this instance can use.
@@ -44,6 +49,7 @@ impl Providers {
         let sandbox = settings.sandbox_enabled.then(|| SandboxProvider {
             secret: settings.sandbox_secret.clone(),
             refund_calls: Arc::new(AtomicU64::new(0)),
+            keyed_refunds: Arc::default(),
         });
         Self { sandbox }
     }
@@ -100,6 +106,27 @@ impl PaymentProvider {
                 Ok(format!("sbx_rf_{}", uuid::Uuid::new_v4().simple()))
             }
         }
+    }
+
+    /// A refund the provider performs at most once per `key`: a retry with the
+    /// same key (after a crash) answers the first refund's reference.
+    pub async fn refund_once(
+        &self,
+        provider_ref: &str,
+        amount_fen: i64,
+        key: &str,
+    ) -> AppResult<String> {
+        let PaymentProvider::Sandbox(sandbox) = self;
+        if let Some(done) = sandbox.keyed_refunds.lock().await.get(key) {
+            return Ok(done.clone());
+        }
+        let refund_ref = self.refund(provider_ref, amount_fen).await?;
+        sandbox
+            .keyed_refunds
+            .lock()
+            .await
+            .insert(key.to_owned(), refund_ref.clone());
+        Ok(refund_ref)
     }
 
     /// Verifies the signature over the raw body, then parses it.

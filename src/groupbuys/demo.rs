@@ -1,0 +1,1 @@
+//! Demo group-buys: placeholder until seeded.
