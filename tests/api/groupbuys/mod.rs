@@ -1,0 +1,7 @@
+//! Group-buys: pickup points, campaigns and their rules, joins racing the
+//! cut-off, settlement exactly once across instances, pickup codes, commission.
+
+mod campaigns;
+mod pickup;
+mod settlement;
+mod support;
