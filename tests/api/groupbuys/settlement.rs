@@ -154,11 +154,15 @@ async fn joins_racing_the_cut_off_are_refused_after_it_and_settled_before_it() {
             }
         }
     });
+    // The cut-off lands once some of the racing joins are in, while the rest are in flight.
     let (accepted, view) = tokio::join!(join_all(joins), async {
-        tokio::task::yield_now().await;
+        while joins_so_far(&app, id).await < 8 + 6 {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
         cut_off(&app, &scene, id).await
     });
     assert_eq!(view["status"], "succeeded");
+    let refused = 32 - accepted.iter().flatten().count();
     let res = join(&app, &shoppers[0], id, item, 1, scene.points[0]).await;
     assert_problem(res, StatusCode::CONFLICT, "campaign_closed").await;
     let accepted: Vec<i64> = accepted.into_iter().flatten().collect();
@@ -190,10 +194,13 @@ async fn joins_racing_the_cut_off_are_refused_after_it_and_settled_before_it() {
     let (_, _, units) = assert_money_balances(&app, id).await;
     let view = super::support::campaign(&app, id).await;
     assert_eq!(view["items"][0]["units_paid"].as_i64().unwrap(), units);
+    assert!(
+        accepted.len() >= 6,
+        "the cut-off came after some racing joins"
+    );
     println!(
-        "race: {} joins accepted before the cut-off, {} units settled",
-        accepted.len(),
-        units
+        "race: {} racing joins accepted before the cut-off, {refused} refused, {units} units settled",
+        accepted.len()
     );
 }
 
@@ -237,6 +244,15 @@ async fn two_instances_settling_at_once_settle_once_with_one_set_of_refunds() {
     assert_eq!(refunds, 6);
     assert_eq!(event_count(&app, "groupbuy.succeeded").await, 1);
     assert_money_balances(&app, id).await;
+}
+
+async fn joins_so_far(app: &TestApp, id: i64) -> i64 {
+    groupbuy_campaign::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .joins
 }
 
 fn refund_calls(app: &TestApp, peer: &TestApp) -> u64 {
