@@ -2,6 +2,7 @@
 //! cut-off, settlement exactly once across instances, pickup codes, commission.
 
 mod campaigns;
+mod demo;
 mod pickup;
 mod settlement;
 mod support;
