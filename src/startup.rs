@@ -30,7 +30,7 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, live, orders, system, webhooks, workshops};
+use crate::{auth, catalog, groupbuys, live, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
@@ -90,6 +90,7 @@ impl Application {
             () = expiry => Ok(()),
             () = live::flash::run_listener(self.state.clone()) => Ok(()),
             () = live::deals::run_sweeper(self.state.clone()) => Ok(()),
+            () = groupbuys::settlement::run(self.state.clone()) => Ok(()),
             () = self.catalog_listener.run() => Ok(()),
             () = &mut worker => Ok(()),
         };
@@ -124,6 +125,7 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         own_address: own,
         starting: Arc::default(),
         session_pricing: Arc::new(live::LivePricing),
+        refund_observer: Arc::new(groupbuys::commission::CommissionReversal),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),
     })
@@ -161,6 +163,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure)
+                    .configure(groupbuys::routes::configure)
+                    .configure(groupbuys::pickup_routes::configure)
                     .configure(catalog::routes::configure),
             )
             .split_for_parts();

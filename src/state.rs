@@ -12,6 +12,7 @@ use crate::integrations::SelfAddress;
 use crate::integrations::logistics::Logistics;
 use crate::integrations::payments::Providers;
 use crate::live::LiveHub;
+use crate::orders::refunds::RefundObserver;
 use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub starting: Arc<std::sync::atomic::AtomicBool>,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
+    /// Told of every refund inside its transaction (group-buy commissions).
+    pub refund_observer: Arc<dyn RefundObserver>,
     /// Ready-to-send catalog answers, kept in this process.
     pub catalog: CatalogCache,
     pub settings: Arc<Settings>,
