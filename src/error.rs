@@ -54,6 +54,12 @@ pub enum ErrorCode {
     DeliveryPending,
     PriceOutOfBand,
     StockBelowReserved,
+    /// Chilled or frozen lines must be packed in cold-chain packaging.
+    ColdChainRequired,
+    /// Address orders ship with a carrier; pickup-point orders are dispatched.
+    WrongDestination,
+    /// The after-sales window after delivery has passed.
+    ClaimWindowClosed,
     ServiceUnavailable,
     Internal,
 }
@@ -64,7 +70,9 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
             InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
-            | PaymentMismatch | PriceOutOfBand => StatusCode::UNPROCESSABLE_ENTITY,
+            | PaymentMismatch | PriceOutOfBand | ColdChainRequired => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | InvalidCredentials | InvalidSignature => StatusCode::UNAUTHORIZED,
@@ -85,7 +93,9 @@ impl ErrorCode {
             | DealEnded
             | WebhookDisabled
             | DeliveryPending
-            | StockBelowReserved => StatusCode::CONFLICT,
+            | StockBelowReserved
+            | WrongDestination
+            | ClaimWindowClosed => StatusCode::CONFLICT,
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }

@@ -28,7 +28,7 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, live, orders, system, webhooks, workshops};
+use crate::{auth, catalog, fulfilment, live, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
@@ -138,7 +138,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure)
-                    .configure(catalog::routes::configure),
+                    .configure(catalog::routes::configure)
+                    .configure(fulfilment::routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))

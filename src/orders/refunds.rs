@@ -102,7 +102,9 @@ pub async fn cancel_order(
     get_order(&state.db, Viewer::Customer(customer_id), order_id).await
 }
 
-async fn refund_in(
+/// Refunds `lines` (or everything left) of a paid order inside `db`'s
+/// transaction; the provider is called and the refund recorded.
+pub async fn refund_in(
     state: &AppState,
     db: &impl ConnectionTrait,
     order: &order::Model,

@@ -55,6 +55,8 @@ use crate::live::viewers::ViewerStats;
         (name = "stock", description = "Stock adjustments and the movement ledger on_hand sums from"),
         (name = "lots", description = "Produce lots received from farmers, expiry and write-offs"),
         (name = "farmers", description = "Farmer households supplying a workshop"),
+        (name = "fulfilment", description = "Pick waves with first-expiry-first-out lots, pick lists, packing, \
+            shipping, dispatch to pickup points, signed carrier updates and lot traceability"),
     )
 )]
 pub struct ApiDoc;

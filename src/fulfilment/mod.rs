@@ -1,0 +1,11 @@
+//! Fulfilment of perishables: pick waves with FEFO lot allocation, pick lists,
+//! packing, shipping and pickup-point dispatch, traceability and after-sales.
+
+pub mod fefo;
+pub mod model;
+pub mod picklist;
+pub mod routes;
+pub mod shipping;
+pub mod signature;
+pub mod trace;
+pub mod waves;

@@ -1,0 +1,8 @@
+//! Fulfilment: pick waves with FEFO lots, pick lists, packing, shipping,
+//! pickup-point dispatch, carrier updates, traceability.
+
+mod fefo_property;
+mod shipping;
+mod support;
+mod trace;
+mod waves;
