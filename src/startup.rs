@@ -139,7 +139,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure)
                     .configure(catalog::routes::configure)
-                    .configure(fulfilment::routes::configure),
+                    .configure(fulfilment::routes::configure)
+                    .configure(fulfilment::claim_routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))

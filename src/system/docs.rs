@@ -57,6 +57,7 @@ use crate::live::viewers::ViewerStats;
         (name = "farmers", description = "Farmer households supplying a workshop"),
         (name = "fulfilment", description = "Pick waves with first-expiry-first-out lots, pick lists, packing, \
             shipping, dispatch to pickup points, signed carrier updates and lot traceability"),
+        (name = "after-sales", description = "Claims (售后) on delivered orders: refund or reship, and claims per lot and farmer"),
     )
 )]
 pub struct ApiDoc;

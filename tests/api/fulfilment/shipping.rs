@@ -28,8 +28,12 @@ pub async fn carrier_update(app: &TestApp, secret: &str, body: &Value) -> reqwes
 }
 
 pub async fn events_of(app: &TestApp, order_id: i64) -> Vec<String> {
+    events_for(app, &format!("order:{order_id}")).await
+}
+
+pub async fn events_for(app: &TestApp, resource_key: &str) -> Vec<String> {
     outbox::Entity::find()
-        .filter(outbox::Column::ResourceKey.eq(format!("order:{order_id}")))
+        .filter(outbox::Column::ResourceKey.eq(resource_key))
         .order_by_asc(outbox::Column::Id)
         .all(&app.state.db)
         .await

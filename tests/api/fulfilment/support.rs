@@ -148,3 +148,29 @@ pub fn order_ids(wave: &Value) -> Vec<i64> {
         .map(|o| o["order_id"].as_i64().unwrap())
         .collect()
 }
+
+impl Floor {
+    /// A customer's order of `quantity` units picked, packed, shipped and
+    /// delivered by a signed carrier update: (customer token, order).
+    pub async fn delivered_order(
+        &self,
+        app: &TestApp,
+        phone: &str,
+        quantity: i64,
+    ) -> (String, Value) {
+        let (token, order) = self.paid_order(app, phone, quantity).await;
+        let id = order["id"].as_i64().unwrap();
+        self.create_wave(app, json!({})).await;
+        assert_eq!(self.pack(app, id, true).await.status(), StatusCode::OK);
+        let tracking = format!("SF{phone}");
+        assert_eq!(
+            self.ship(app, id, &tracking).await.status(),
+            StatusCode::CREATED
+        );
+        let update = json!({"tracking_number": tracking, "status": "delivered"});
+        let res = super::shipping::carrier_update(app, super::shipping::SF_SECRET, &update).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(self.order_status(app, id).await, "delivered");
+        (token, order)
+    }
+}
