@@ -30,7 +30,7 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, groupbuys, live, orders, system, webhooks, workshops};
+use crate::{auth, catalog, fulfilment, groupbuys, live, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
@@ -165,7 +165,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(webhooks::routes::configure)
                     .configure(groupbuys::routes::configure)
                     .configure(groupbuys::pickup_routes::configure)
-                    .configure(catalog::routes::configure),
+                    .configure(catalog::routes::configure)
+                    .configure(fulfilment::routes::configure)
+                    .configure(fulfilment::claim_routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))
