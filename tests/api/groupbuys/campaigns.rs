@@ -263,3 +263,35 @@ async fn a_cancelled_campaign_refunds_everyone_and_returns_its_stock() {
         .await;
     assert_problem(res, StatusCode::CONFLICT, "invalid_transition").await;
 }
+
+#[tokio::test]
+async fn every_group_buy_endpoint_is_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let doc = json_of(app.get("/api/openapi.json", None).await).await;
+    let paths = doc["paths"].as_object().unwrap();
+    let ours: Vec<&String> = paths.keys().filter(|p| p.contains("groupbuys")).collect();
+    for expected in [
+        "/api/v1/workshops/{workshop_id}/groupbuys/leaders",
+        "/api/v1/workshops/{workshop_id}/groupbuys/pickup-points",
+        "/api/v1/groupbuys/pickup-points/nearby",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns/{campaign_id}/open",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns/{campaign_id}/cut-off",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns/{campaign_id}/cancel",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns/{campaign_id}/complete",
+        "/api/v1/groupbuys/campaigns/{campaign_id}",
+        "/api/v1/groupbuys/campaigns/{campaign_id}/progress",
+        "/api/v1/groupbuys/campaigns/{campaign_id}/orders",
+        "/api/v1/workshops/{workshop_id}/groupbuys/pickups",
+        "/api/v1/workshops/{workshop_id}/groupbuys/pickup-points/{point_id}/verify",
+        "/api/v1/groupbuys/orders",
+        "/api/v1/groupbuys/orders/{order_id}",
+        "/api/v1/workshops/{workshop_id}/groupbuys/leaders/{leader_id}/commission",
+    ] {
+        assert!(
+            paths.contains_key(expected),
+            "{expected} missing from {ours:?}"
+        );
+    }
+    assert_eq!(ours.len(), 16);
+}
