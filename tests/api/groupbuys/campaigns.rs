@@ -295,3 +295,27 @@ async fn every_group_buy_endpoint_is_in_the_openapi_document() {
     }
     assert_eq!(ours.len(), 16);
 }
+
+#[tokio::test]
+async fn a_pickup_point_takes_no_more_orders_than_its_daily_capacity() {
+    let app = spawn_app().await;
+    let mut scene = scene(&app, "16105", 100).await;
+    let small =
+        point_with_capacity(1, &app, &scene.shop, scene.leader_id, "小站", 29.47, 119.28).await;
+    scene.points.push(small);
+    let (id, item) = open_campaign(&app, &scene, &campaign_body(&scene, 30, 5)).await;
+    let (alice, _) = app.shopper("13810500001").await;
+    let (bob, _) = app.shopper("13810500002").await;
+    assert_eq!(
+        join(&app, &alice, id, item, 1, small).await.status(),
+        StatusCode::CREATED
+    );
+    let res = join(&app, &bob, id, item, 1, small).await;
+    assert_problem(res, StatusCode::CONFLICT, "pickup_point_full").await;
+    assert_eq!(
+        join(&app, &bob, id, item, 1, scene.points[0])
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}
