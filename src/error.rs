@@ -54,6 +54,8 @@ pub enum ErrorCode {
     DeliveryPending,
     PriceOutOfBand,
     StockBelowReserved,
+    /// A payout larger than what the workshop owes the farmer.
+    PayoutExceedsBalance,
     ServiceUnavailable,
     Internal,
 }
@@ -85,7 +87,8 @@ impl ErrorCode {
             | DealEnded
             | WebhookDisabled
             | DeliveryPending
-            | StockBelowReserved => StatusCode::CONFLICT,
+            | StockBelowReserved
+            | PayoutExceedsBalance => StatusCode::CONFLICT,
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }

@@ -28,7 +28,7 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, live, orders, system, webhooks, workshops};
+use crate::{auth, catalog, ledger, live, orders, reports, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
@@ -116,6 +116,8 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         passwords: Passwords::new(&settings.auth)?,
         payments: Providers::new(&settings.payments),
         session_pricing: Arc::new(live::LivePricing),
+        lot_receipts: Arc::new(ledger::LedgerHooks),
+        refund_observer: Arc::new(ledger::LedgerHooks),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),
     })
@@ -138,7 +140,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure)
-                    .configure(catalog::routes::configure),
+                    .configure(catalog::routes::configure)
+                    .configure(ledger::routes::configure)
+                    .configure(reports::routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))
@@ -148,6 +152,7 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
             .app_data(web::QueryConfig::default().error_handler(problems::query_error))
             .route("/api/openapi.json", web::get().to(docs::openapi_json))
             .route("/docs", web::get().to(docs::docs_page))
+            .configure(reports::page::configure)
             .route(
                 "/docs/swagger-ui-bundle.js",
                 web::get().to(docs::swagger_js),

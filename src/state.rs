@@ -7,9 +7,11 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
 use crate::catalog::cache::CatalogCache;
+use crate::catalog::lots::receipts::LotReceipts;
 use crate::config::Settings;
 use crate::live::LiveHub;
 use crate::orders::provider::Providers;
+use crate::orders::refunds::RefundObserver;
 use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -26,6 +28,10 @@ pub struct AppState {
     pub payments: Providers,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
+    /// Told of every lot received (the ledger records the guaranteed purchase).
+    pub lot_receipts: Arc<dyn LotReceipts>,
+    /// Told of refunded units (the ledger reverses their premium split).
+    pub refund_observer: Arc<dyn RefundObserver>,
     /// Ready-to-send catalog answers, kept in this process.
     pub catalog: CatalogCache,
     pub settings: Arc<Settings>,

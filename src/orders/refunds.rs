@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -102,9 +103,9 @@ pub async fn cancel_order(
     get_order(&state.db, Viewer::Customer(customer_id), order_id).await
 }
 
-async fn refund_in(
+pub async fn refund_in(
     state: &AppState,
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     order: &order::Model,
     lines: Option<&[RefundLineRequest]>,
     reason: &str,
@@ -184,6 +185,11 @@ async fn refund_in(
         actor_id,
     )
     .await?;
+    let refunded: Vec<(i64, i64)> = selection.iter().map(|(l, q)| (l.id, *q)).collect();
+    state
+        .refund_observer
+        .refunded(db, order, row.id, &refunded)
+        .await?;
     let data =
         json!({"order_id": order.id, "refund_id": row.id, "amount_fen": amount, "reason": reason});
     outbox::enqueue(
@@ -388,5 +394,35 @@ fn refund_view(r: refund::Model) -> RefundView {
         reason: r.reason,
         status: r.status,
         created_at: r.created_at,
+    }
+}
+
+/// The boundary through which a higher domain (the ledger) learns of refunded
+/// units inside the refund's transaction, without orders importing it.
+#[async_trait::async_trait]
+pub trait RefundObserver: Send + Sync {
+    /// `lines` are (order line id, units refunded now).
+    async fn refunded(
+        &self,
+        txn: &DatabaseTransaction,
+        order: &order::Model,
+        refund_id: i64,
+        lines: &[(i64, i64)],
+    ) -> AppResult<()>;
+}
+
+/// Used until the ledger installs its own.
+pub struct NoRefundObserver;
+
+#[async_trait::async_trait]
+impl RefundObserver for NoRefundObserver {
+    async fn refunded(
+        &self,
+        _: &DatabaseTransaction,
+        _: &order::Model,
+        _: i64,
+        _: &[(i64, i64)],
+    ) -> AppResult<()> {
+        Ok(())
     }
 }

@@ -55,6 +55,10 @@ use crate::live::viewers::ViewerStats;
         (name = "stock", description = "Stock adjustments and the movement ledger on_hand sums from"),
         (name = "lots", description = "Produce lots received from farmers, expiry and write-offs"),
         (name = "farmers", description = "Farmer households supplying a workshop"),
+        (name = "ledger", description = "The common-prosperity ledger: farmer contracts (兜底收购), the premium split rule, \
+            sale splits to the fen, append-only ledger entries, farmer statements and payouts"),
+        (name = "reports", description = "Workshop reports (JSON, CSV, SVG charts) and the platform overview; \
+            the HTML report page is /reports/workshops/{id}"),
     )
 )]
 pub struct ApiDoc;
