@@ -24,8 +24,14 @@ pub async fn create_contract(
     req: CreateContractRequest,
 ) -> AppResult<ContractView> {
     check(&req)?;
-    referenced(lookup::farmer(db, workshop_id, req.farmer_id).await, "farmer_id")?;
-    referenced(lookup::product(db, workshop_id, req.product_id).await, "product_id")?;
+    referenced(
+        lookup::farmer(db, workshop_id, req.farmer_id).await,
+        "farmer_id",
+    )?;
+    referenced(
+        lookup::product(db, workshop_id, req.product_id).await,
+        "product_id",
+    )?;
     let grades: Vec<String> = req.grades.iter().map(|g| g.trim().to_owned()).collect();
     let row = farmer_contract::ActiveModel {
         workshop_id: Set(workshop_id),
@@ -67,8 +73,8 @@ pub async fn list_contracts(
     query: ContractQuery,
 ) -> AppResult<Page<ContractView>> {
     let page = PageQuery::resolve_parts(query.limit, query.cursor)?;
-    let mut select = farmer_contract::Entity::find()
-        .filter(farmer_contract::Column::WorkshopId.eq(workshop_id));
+    let mut select =
+        farmer_contract::Entity::find().filter(farmer_contract::Column::WorkshopId.eq(workshop_id));
     if let Some(farmer_id) = query.farmer_id {
         select = select.filter(farmer_contract::Column::FarmerId.eq(farmer_id));
     }

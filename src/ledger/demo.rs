@@ -199,8 +199,7 @@ async fn base_order(
     sku_id: i64,
     quantity: i64,
 ) -> AppResult<PlaceOrder> {
-    let address =
-        crate::orders::addresses::address_for_order(&state.db, customer, address).await?;
+    let address = crate::orders::addresses::address_for_order(&state.db, customer, address).await?;
     Ok(PlaceOrder {
         customer_id: customer,
         lines: vec![LineRequest { sku_id, quantity }],
@@ -336,7 +335,10 @@ async fn manager_of(db: &impl ConnectionTrait, workshop_id: i64) -> AppResult<i6
 }
 
 /// The workshop's common-prosperity SKU with the most stock.
-async fn common_prosperity_sku(db: &impl ConnectionTrait, workshop_id: i64) -> AppResult<sku::Model> {
+async fn common_prosperity_sku(
+    db: &impl ConnectionTrait,
+    workshop_id: i64,
+) -> AppResult<sku::Model> {
     sku::Entity::find()
         .filter(sku::Column::WorkshopId.eq(workshop_id))
         .filter(sku::Column::IsCommonProsperity.eq(true))

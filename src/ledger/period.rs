@@ -23,7 +23,9 @@ impl Period {
         if text.trim().len() != 7 || !(2000..=2100).contains(&from.year()) {
             return Err(invalid());
         }
-        let to = from.checked_add_months(Months::new(1)).ok_or_else(invalid)?;
+        let to = from
+            .checked_add_months(Months::new(1))
+            .ok_or_else(invalid)?;
         Ok(Self { from, to })
     }
 
@@ -33,7 +35,10 @@ impl Period {
             return Err(AppError::invalid("to", "must not be before from"));
         }
         if (to_inclusive - from).num_days() > 3660 {
-            return Err(AppError::invalid("to", "a range may span at most ten years"));
+            return Err(AppError::invalid(
+                "to",
+                "a range may span at most ten years",
+            ));
         }
         let to = to_inclusive
             .succ_opt()
@@ -69,8 +74,8 @@ impl Period {
 
     /// The `count` whole months ending with the one `self` starts in.
     pub fn trailing_months(self, count: u32) -> Vec<Period> {
-        let first = NaiveDate::from_ymd_opt(self.from.year(), self.from.month(), 1)
-            .unwrap_or(self.from);
+        let first =
+            NaiveDate::from_ymd_opt(self.from.year(), self.from.month(), 1).unwrap_or(self.from);
         (0..count)
             .rev()
             .filter_map(|back| {

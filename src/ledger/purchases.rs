@@ -21,9 +21,9 @@ pub async fn record_receipt(
         .await?
         .ok_or_else(|| AppError::not_found("SKU"))?;
     let contract = contracts::covering(db, lot, sku.product_id).await?;
-    let unit_price = contract
-        .as_ref()
-        .map_or(lot.floor_price_fen, |c| c.floor_price_fen.max(lot.floor_price_fen));
+    let unit_price = contract.as_ref().map_or(lot.floor_price_fen, |c| {
+        c.floor_price_fen.max(lot.floor_price_fen)
+    });
     let amount = unit_price
         .checked_mul(lot.quantity)
         .ok_or_else(AppError::overflow)?;

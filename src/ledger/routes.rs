@@ -319,8 +319,7 @@ async fn record_payout(
 ) -> AppResult<HttpResponse> {
     let (workshop_id, farmer_id) = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;
-    let view =
-        payouts::record_payout(&state.db, workshop_id, farmer_id, caller.account_id, body.0)
-            .await?;
+    let view = payouts::record_payout(&state.db, workshop_id, farmer_id, caller.account_id, body.0)
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }

@@ -43,7 +43,10 @@ pub async fn set_rule(
         .range("collective_bp", rule.collective_bp, 0, TOTAL_BP)
         .range("workshop_bp", rule.workshop_bp, 0, TOTAL_BP);
     if !rule.is_valid() {
-        check.fail("farmer_bp", "the three rates must sum to 10000 basis points");
+        check.fail(
+            "farmer_bp",
+            "the three rates must sum to 10000 basis points",
+        );
     }
     check.finish()?;
     lookup::workshop(db, workshop_id).await?;

@@ -107,7 +107,14 @@ pub async fn record_allocation(
     };
     let amounts = terms.amounts(a.units)?;
     let row = insert_split(db, a, &line, &lot, &sku, terms, amounts, source_key).await?;
-    credit_shares(db, &row, PREMIUM, amounts.shares, &format!("order {}", a.order_id)).await?;
+    credit_shares(
+        db,
+        &row,
+        PREMIUM,
+        amounts.shares,
+        &format!("order {}", a.order_id),
+    )
+    .await?;
     Ok(row)
 }
 

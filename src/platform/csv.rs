@@ -66,7 +66,8 @@ mod tests {
     #[test]
     fn cells_are_quoted_and_formulas_defused() {
         let mut csv = Csv::new(&["a", "b"]);
-        csv.row(&["王, 大伯", "-120"]).row(&["=SUM(A1)", "say \"hi\""]);
+        csv.row(&["王, 大伯", "-120"])
+            .row(&["=SUM(A1)", "say \"hi\""]);
         let text = csv.into_string();
         assert!(text.starts_with(BOM));
         assert_eq!(

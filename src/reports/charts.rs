@@ -99,7 +99,12 @@ pub fn horizontal_bars(title: &str, class: &str, rows: &[(String, i64, bool)]) -
     let height = top + row_h * rows.len().max(1) as i64 + 20;
     let mut out = String::new();
     open(&mut out, height, title, class);
-    let max = rows.iter().map(|(_, v, _)| v.abs()).max().unwrap_or(0).max(1);
+    let max = rows
+        .iter()
+        .map(|(_, v, _)| v.abs())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let span = WIDTH - left - 110;
     if rows.is_empty() {
         let _ = write!(out, r#"<text x="10" y="{}">no data</text>"#, top + 16);

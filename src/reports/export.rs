@@ -38,9 +38,19 @@ pub fn report_csv(r: &WorkshopReport) -> Csv {
     put("live", "", "peak_viewers", r.live.peak_viewers);
     let h = &r.households;
     put("households", "", "supplying", h.supplying);
-    put("households", "", "low_income_supplying", h.low_income_supplying);
+    put(
+        "households",
+        "",
+        "low_income_supplying",
+        h.low_income_supplying,
+    );
     put("households", "", "income_fen", h.income_fen);
-    put("households", "", "low_income_income_fen", h.low_income_income_fen);
+    put(
+        "households",
+        "",
+        "low_income_income_fen",
+        h.low_income_income_fen,
+    );
     put(
         "households",
         "",

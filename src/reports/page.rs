@@ -11,7 +11,10 @@ use crate::error::{AppError, AppResult};
 const PAGE: &str = include_str!("../../assets/reports/report.html");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/reports/workshops/{workshop_id}", web::get().to(report_page));
+    cfg.route(
+        "/reports/workshops/{workshop_id}",
+        web::get().to(report_page),
+    );
 }
 
 async fn report_page(path: web::Path<String>) -> AppResult<HttpResponse> {

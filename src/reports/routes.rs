@@ -4,9 +4,9 @@
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::export;
 use super::model::{PlatformOverview, ReportQuery, WorkshopReport};
 use super::service::{self, Chart};
-use super::export;
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;

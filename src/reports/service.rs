@@ -153,7 +153,9 @@ fn figures<'a>(
         f.gmv_fen += o.paid_fen;
         f.net_fen += o.paid_fen - o.refunded_fen;
         f.orders += 1;
-        f.units += lines.get(&o.id).map_or(0, |ls| ls.iter().map(kept_units).sum());
+        f.units += lines
+            .get(&o.id)
+            .map_or(0, |ls| ls.iter().map(kept_units).sum());
     }
     f
 }
@@ -166,10 +168,7 @@ fn by_channel(
         .iter()
         .map(|channel| ChannelFigures {
             channel: (*channel).to_owned(),
-            figures: figures(
-                orders.iter().filter(|o| channel_of(o) == *channel),
-                lines,
-            ),
+            figures: figures(orders.iter().filter(|o| channel_of(o) == *channel), lines),
         })
         .collect()
 }
@@ -286,7 +285,11 @@ async fn ledger_figures(
             })
         })
         .collect();
-    income.sort_by(|a, b| b.income_fen.cmp(&a.income_fen).then(a.farmer_id.cmp(&b.farmer_id)));
+    income.sort_by(|a, b| {
+        b.income_fen
+            .cmp(&a.income_fen)
+            .then(a.farmer_id.cmp(&b.farmer_id))
+    });
     Ok((income, premium))
 }
 
@@ -302,7 +305,11 @@ async fn split_totals(
         .filter(sale_split::Column::CreatedAt.lt(period.end()))
         .all(db)
         .await?;
-    let sold = splits.iter().filter(|s| s.premium_fen > 0).map(|s| s.premium_fen).sum();
+    let sold = splits
+        .iter()
+        .filter(|s| s.premium_fen > 0)
+        .map(|s| s.premium_fen)
+        .sum();
     let reversed = -splits
         .iter()
         .filter(|s| s.premium_fen < 0)
@@ -363,9 +370,18 @@ pub async fn chart_svg(
             let (income, _) = ledger_figures(db, workshop_id, period).await?;
             let rows: Vec<_> = income
                 .iter()
-                .map(|h| (format!("{} ({})", h.name, h.village), h.income_fen, h.is_low_income))
+                .map(|h| {
+                    (
+                        format!("{} ({})", h.name, h.village),
+                        h.income_fen,
+                        h.is_low_income,
+                    )
+                })
                 .collect();
-            let title = format!("Income per household, {} (low-income in orange)", period.label());
+            let title = format!(
+                "Income per household, {} (low-income in orange)",
+                period.label()
+            );
             charts::horizontal_bars(&title, "income-per-household", &rows)
         }
         Chart::PremiumFlow => {

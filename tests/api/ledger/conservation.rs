@@ -36,7 +36,8 @@ async fn credits_minus_reversals_minus_payouts_equal_balances_and_shares_equal_p
             sold: Vec::new(),
         };
         for i in 0..3 {
-            shop.farmers.push(farm.farmer(&format!("农户{i}"), i == 0).await);
+            shop.farmers
+                .push(farm.farmer(&format!("农户{i}"), i == 0).await);
         }
         let buyer = farm.app.shopper(&format!("1371234{n}100")).await;
         for _ in 0..30 {
@@ -106,12 +107,18 @@ async fn check_conservation(f: &Farm, shop: &Shop) {
         balances.insert(s["farmer"]["id"].as_i64().unwrap(), balance);
     }
     assert_eq!(balances.len(), shop.farmers.len());
-    assert_eq!(credits - reversals - payouts, balances.values().sum::<i64>());
+    assert_eq!(
+        credits - reversals - payouts,
+        balances.values().sum::<i64>()
+    );
 
     let splits = f.sale_splits().await;
     assert!(!splits.is_empty());
     for s in &splits {
-        assert_eq!(s.farmer_fen + s.collective_fen + s.workshop_fen, s.premium_fen);
+        assert_eq!(
+            s.farmer_fen + s.collective_fen + s.workshop_fen,
+            s.premium_fen
+        );
     }
     let premiums: i64 = splits.iter().map(|s| s.premium_fen).sum();
     let shares: i64 = entries

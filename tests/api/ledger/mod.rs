@@ -2,6 +2,7 @@
 //! fen, reversals, append-only rows, payouts, statements, reports and exports.
 
 mod conservation;
+mod export;
 mod fixtures;
 mod payouts;
 mod purchases;

@@ -19,7 +19,11 @@ async fn a_lot_under_contract_is_owed_at_the_contract_price_or_the_higher_agreed
         "grade_rules": "果径 ≥ 3cm"});
     let res = f
         .app
-        .post(&f.path("/ledger/contracts"), Some(&f.shop.manager), &contract)
+        .post(
+            &f.path("/ledger/contracts"),
+            Some(&f.shop.manager),
+            &contract,
+        )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let contract_id = json_of(res).await["id"].as_i64().unwrap();
@@ -83,12 +87,20 @@ async fn only_managers_sign_contracts_and_set_a_split_rule_summing_to_ten_thousa
         "floor_price_fen": 3000, "committed_units": 10});
     let res = f
         .app
-        .post(&f.path("/ledger/contracts"), Some(&f.shop.streamer), &contract)
+        .post(
+            &f.path("/ledger/contracts"),
+            Some(&f.shop.streamer),
+            &contract,
+        )
         .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = f
         .app
-        .post(&f.path("/ledger/contracts"), Some(&f.shop.manager), &contract)
+        .post(
+            &f.path("/ledger/contracts"),
+            Some(&f.shop.manager),
+            &contract,
+        )
         .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "ends_on");
@@ -119,7 +131,11 @@ pub async fn put(
     token: &str,
 ) -> reqwest::Response {
     f.app
-        .request(reqwest::Method::PUT, &f.path("/ledger/split-rule"), Some(token))
+        .request(
+            reqwest::Method::PUT,
+            &f.path("/ledger/split-rule"),
+            Some(token),
+        )
         .json(body)
         .send()
         .await

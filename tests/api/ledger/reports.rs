@@ -14,7 +14,10 @@ use crate::helpers::{assert_problem, json_of};
 /// Orders through every channel: storefront orders bought over the API,
 /// some then attributed to a live session, a flash deal or a campaign.
 async fn sales_fixture(f: &Farm) -> Vec<i64> {
-    let (a, b) = (f.farmer("王大伯", true).await, f.farmer("李阿姨", false).await);
+    let (a, b) = (
+        f.farmer("王大伯", true).await,
+        f.farmer("李阿姨", false).await,
+    );
     f.receive(f.sku, a, 20, 3000).await;
     f.receive(f.sku, b, 20, 3200).await;
     let session = live_session(f, 40, 25).await;
@@ -191,7 +194,12 @@ async fn reports_come_as_csv_with_a_bom_and_the_documented_columns() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let text = res.text().await.unwrap();
     let body = text.strip_prefix('\u{FEFF}').expect("UTF-8 BOM");
     let mut lines = body.lines();
@@ -216,7 +224,12 @@ async fn reports_come_as_csv_with_a_bom_and_the_documented_columns() {
         )
         .await;
     let text = res.text().await.unwrap();
-    let header = text.strip_prefix('\u{FEFF}').unwrap().lines().next().unwrap();
+    let header = text
+        .strip_prefix('\u{FEFF}')
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
     assert_eq!(header, gongfang::ledger::export::HEADER.join(","));
     assert!(header.starts_with("month,farmer_id,farmer,village,low_income,phone,settlement_ref"));
     assert_eq!(text.lines().count(), 3, "a header and two farmers");
@@ -235,9 +248,17 @@ async fn charts_are_svg_and_the_platform_overview_is_for_admins_only() {
             )
             .await;
         assert_eq!(res.status(), StatusCode::OK);
-        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("image/svg+xml"));
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("image/svg+xml")
+        );
         let svg = res.text().await.unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("class=\"bar\""), "{chart}: {svg}");
+        assert!(
+            svg.starts_with("<svg") && svg.contains("class=\"bar\""),
+            "{chart}: {svg}"
+        );
     }
     let res = f
         .app
@@ -250,7 +271,10 @@ async fn charts_are_svg_and_the_platform_overview_is_for_admins_only() {
         .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
 
-    let res = f.app.get("/api/v1/reports/workshops", Some(&f.shop.manager)).await;
+    let res = f
+        .app
+        .get("/api/v1/reports/workshops", Some(&f.shop.manager))
+        .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     let other = f.app.workshop(&f.admin, "80504").await;
     let res = f.app.get("/api/v1/reports/workshops", Some(&f.admin)).await;
@@ -264,7 +288,10 @@ async fn charts_are_svg_and_the_platform_overview_is_for_admins_only() {
     assert!(ids.contains(&f.shop.id) && ids.contains(&other.id));
     let res = f
         .app
-        .get(&f.path("/reports/summary?month=2026-13"), Some(&f.shop.manager))
+        .get(
+            &f.path("/reports/summary?month=2026-13"),
+            Some(&f.shop.manager),
+        )
         .await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }

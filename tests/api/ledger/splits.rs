@@ -13,7 +13,10 @@ use super::purchases::put;
 #[tokio::test]
 async fn each_lot_of_a_sale_is_split_into_cost_premium_and_shares_to_the_fen() {
     let f = farm("80201").await;
-    let (a, b) = (f.farmer("王大伯", true).await, f.farmer("李阿姨", false).await);
+    let (a, b) = (
+        f.farmer("王大伯", true).await,
+        f.farmer("李阿姨", false).await,
+    );
     f.receive(f.sku, a, 2, 3000).await;
     f.receive(f.sku, b, 10, 3100).await;
     let buyer = f.app.shopper("13712340001").await;
@@ -35,7 +38,10 @@ async fn each_lot_of_a_sale_is_split_into_cost_premium_and_shares_to_the_fen() {
     }
     let farmer_a = f.statement(a, &f.shop.manager).await;
     let statement = crate::helpers::json_of(farmer_a).await;
-    assert_eq!(statement["premium_fen"], split_fen(2 * 1200, [7000, 2000, 1000])[0]);
+    assert_eq!(
+        statement["premium_fen"],
+        split_fen(2 * 1200, [7000, 2000, 1000])[0]
+    );
 }
 
 #[tokio::test]
@@ -43,7 +49,10 @@ async fn an_odd_premium_over_three_equal_destinations_assigns_every_fen() {
     let f = farm("80202").await;
     let odd = cp_sku(&f.app, f.shop.id, 5601, 5000).await; // 601 fen premium per unit
     let rule = json!({"farmer_bp": 3334, "collective_bp": 3333, "workshop_bp": 3333});
-    assert_eq!(put(&f, &rule, &f.shop.manager).await.status(), StatusCode::OK);
+    assert_eq!(
+        put(&f, &rule, &f.shop.manager).await.status(),
+        StatusCode::OK
+    );
     let farmer = f.farmer("王大伯", true).await;
     f.receive(odd, farmer, 5, 2000).await;
     let buyer = f.app.shopper("13712340002").await;
@@ -120,6 +129,10 @@ async fn ledger_rows_can_be_neither_updated_nor_deleted() {
         let err = result.expect_err(sql).to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
-    assert_eq!(f.entries().await.len(), 4, "purchase and three shares remain");
+    assert_eq!(
+        f.entries().await.len(),
+        4,
+        "purchase and three shares remain"
+    );
     assert_eq!(f.sale_splits().await.len(), 1);
 }
