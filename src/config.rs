@@ -20,6 +20,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub orders: OrderSettings,
     pub payments: PaymentSettings,
+    pub logistics: LogisticsSettings,
     pub log: LogSettings,
     pub webhooks: WebhookSettings,
     #[serde(default)]
@@ -81,10 +82,38 @@ pub struct OrderSettings {
     pub max_lines: usize,
 }
 
+/// The payment provider adapter. With `base_url` empty the adapter calls the
+/// sandbox provider this service serves itself under `/sandbox/payments`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PaymentSettings {
+    /// The provider's name as stored on payments and used in webhook URLs.
+    pub provider: String,
+    /// Serve the sandbox provider (never in production).
     pub sandbox_enabled: bool,
-    pub sandbox_secret: String,
+    pub base_url: String,
+    pub merchant_id: String,
+    pub api_key: String,
+    /// HMAC-SHA256 secret the provider signs its webhooks with.
+    pub webhook_secret: String,
+    /// The header carrying that signature (hex).
+    pub signature_header: String,
+    /// Where the provider sends webhooks; empty means this instance's own URL.
+    pub notify_base_url: String,
+    pub timeout_ms: u64,
+}
+
+/// The logistics provider adapter (bookings, tracking, carrier updates); same
+/// shape as payments, with its sandbox under `/sandbox/logistics`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogisticsSettings {
+    pub provider: String,
+    pub sandbox_enabled: bool,
+    pub base_url: String,
+    pub api_key: String,
+    pub webhook_secret: String,
+    pub signature_header: String,
+    pub notify_base_url: String,
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

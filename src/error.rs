@@ -57,6 +57,10 @@ pub enum ErrorCode {
     /// A payout larger than what the workshop owes the farmer.
     PayoutExceedsBalance,
     ServiceUnavailable,
+    /// A payment or logistics provider could not be reached; try again later.
+    ProviderUnavailable,
+    /// A payment or logistics provider refused or garbled a request.
+    ProviderRejected,
     Internal,
 }
 
@@ -93,7 +97,8 @@ impl ErrorCode {
                 StatusCode::CONFLICT
             }
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
-            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceUnavailable | ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProviderRejected => StatusCode::BAD_GATEWAY,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -144,7 +144,7 @@ pub async fn refund_in(
         ));
     }
     let payment = paid_payment(db, order.id).await?;
-    take_refund_amount(db, order.id, amount).await?;
+    let refunded_after = take_refund_amount(db, order.id, amount).await?;
     for (line, quantity) in &selection {
         if status.is_unshipped() {
             stock::restock(db, order.workshop_id, line.sku_id, *quantity, order.id).await?;
@@ -168,8 +168,13 @@ pub async fn refund_in(
         )
         .await?;
     }
+    // Refunded totals only grow, so this number names this refund and no other:
+    // if the transaction is lost after the provider call, a retry reuses it.
+    let refund_no = format!("gf-rf-{}-{refunded_after}", order.id);
     let provider = state.payments.get(&payment.provider)?;
-    let provider_ref = provider.refund(&payment.provider_ref, amount).await?;
+    let provider_ref = provider
+        .refund(&refund_no, &payment.provider_ref, amount)
+        .await?;
     let lines_json: Vec<_> = selection
         .iter()
         .map(|(l, q)| json!({"line_id": l.id, "quantity": q}))
@@ -219,7 +224,10 @@ pub async fn refund_late_payment(
     )
     .await?;
     let provider = state.payments.get(&payment.provider)?;
-    let provider_ref = provider.refund(&payment.provider_ref, amount).await?;
+    let refund_no = format!("gf-rf-late-{}", payment.id);
+    let provider_ref = provider
+        .refund(&refund_no, &payment.provider_ref, amount)
+        .await?;
     let reason = "payment arrived after the order was closed";
     let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
     insert_refund(
@@ -313,7 +321,7 @@ async fn take_refund_amount(
     db: &impl ConnectionTrait,
     order_id: i64,
     amount: i64,
-) -> AppResult<()> {
+) -> AppResult<i64> {
     let ok = changed(
         db,
         "UPDATE orders SET refunded_fen = refunded_fen + $1, updated_at = $2 WHERE id = $3 AND refunded_fen + $1 <= paid_fen",
@@ -321,7 +329,12 @@ async fn take_refund_amount(
     )
     .await?;
     if ok {
-        Ok(())
+        // The row is ours until commit, so this is the total our update made.
+        let order = order::Entity::find_by_id(order_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found("order"))?;
+        Ok(order.refunded_fen)
     } else {
         Err(AppError::new(
             ErrorCode::RefundExceedsPayment,

@@ -17,6 +17,7 @@ mod live_sessions;
 mod live_support;
 mod orders;
 mod payments;
+mod providers;
 mod redis_outage;
 mod system;
 mod webhooks;
