@@ -141,3 +141,31 @@ pub async fn put(
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn written_off_units_are_still_owed_to_the_farmer_and_shown_as_the_workshops_loss() {
+    let f = farm("80104").await;
+    let farmer = f.farmer("王大伯", true).await;
+    let body = json!({"sku_id": f.sku, "farmer_id": farmer, "quantity": 8,
+        "harvest_date": days_from_today(-10), "expiry_date": days_from_today(-2),
+        "floor_price_fen": 2500});
+    let res = f
+        .app
+        .post(&f.path("/lots"), Some(&f.shop.manager), &body)
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = f
+        .app
+        .post(
+            &f.path("/lots/write-off-expired"),
+            Some(&f.shop.manager),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let statement = json_of(f.statement(farmer, &f.shop.manager).await).await;
+    assert_eq!(statement["written_off_units"], 8);
+    assert_eq!(statement["written_off_fen"], 20_000);
+    assert_eq!(statement["purchase_fen"], 20_000);
+    assert_eq!(statement["balance_fen"], 20_000, "still owed in full");
+}

@@ -13,7 +13,7 @@ use crate::helpers::{assert_problem, json_of};
 
 /// Orders through every channel: storefront orders bought over the API,
 /// some then attributed to a live session, a flash deal or a campaign.
-async fn sales_fixture(f: &Farm) -> Vec<i64> {
+pub async fn sales_fixture(f: &Farm) -> Vec<i64> {
     let (a, b) = (
         f.farmer("王大伯", true).await,
         f.farmer("李阿姨", false).await,
