@@ -25,6 +25,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     #[serde(default)]
     pub live: LiveSettings,
+    #[serde(default)]
+    pub groupbuys: GroupbuySettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +148,33 @@ impl WebhookSettings {
     /// http:// and loopback targets: only outside the production profile, and only when allowed.
     pub fn insecure_local_allowed(&self, production: bool) -> bool {
         self.allow_insecure_local && !production
+    }
+}
+
+/// Group-buys: the settlement job, its lease, pickup-code attempts, progress caching.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct GroupbuySettings {
+    /// How often each instance looks for campaigns past their cut-off.
+    pub settle_interval_ms: u64,
+    /// A settling instance must renew its claim within this long, or another takes over.
+    pub settle_lease_secs: i64,
+    /// Wrong pickup codes allowed per leader and point within the window.
+    pub verify_failures: u64,
+    pub verify_window_secs: u64,
+    /// Public campaign progress is cached this long (and dropped on every join).
+    pub progress_cache_secs: u64,
+}
+
+impl Default for GroupbuySettings {
+    fn default() -> Self {
+        Self {
+            settle_interval_ms: 1000,
+            settle_lease_secs: 60,
+            verify_failures: 5,
+            verify_window_secs: 300,
+            progress_cache_secs: 5,
+        }
     }
 }
 

@@ -56,6 +56,14 @@ pub enum ErrorCode {
     StockBelowReserved,
     /// A payout larger than what the workshop owes the farmer.
     PayoutExceedsBalance,
+    /// The group-buy campaign takes no more orders (cut off, settled or cancelled).
+    CampaignClosed,
+    /// The group-buy campaign has not opened yet.
+    CampaignNotStarted,
+    /// The pickup point has no capacity left on the pickup date.
+    PickupPointFull,
+    /// No order awaiting collection at this pickup point has this code.
+    InvalidPickupCode,
     ServiceUnavailable,
     /// A payment or logistics provider could not be reached; try again later.
     ProviderUnavailable,
@@ -70,7 +78,9 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
             InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
-            | PaymentMismatch | PriceOutOfBand => StatusCode::UNPROCESSABLE_ENTITY,
+            | PaymentMismatch | PriceOutOfBand | InvalidPickupCode => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | InvalidCredentials | InvalidSignature => StatusCode::UNAUTHORIZED,
@@ -92,7 +102,10 @@ impl ErrorCode {
             | WebhookDisabled
             | DeliveryPending
             | StockBelowReserved
-            | PayoutExceedsBalance => StatusCode::CONFLICT,
+            | PayoutExceedsBalance
+            | CampaignClosed
+            | CampaignNotStarted
+            | PickupPointFull => StatusCode::CONFLICT,
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }

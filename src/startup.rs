@@ -22,6 +22,7 @@ use crate::integrations::logistics::Logistics;
 use crate::integrations::payments::Providers;
 use crate::integrations::{SelfAddress, sandbox};
 use crate::live::LiveHub;
+use crate::orders::refunds::RefundObservers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
@@ -30,7 +31,9 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, ledger, live, orders, reports, system, webhooks, workshops};
+use crate::{
+    auth, catalog, groupbuys, ledger, live, orders, reports, system, webhooks, workshops,
+};
 
 pub struct Application {
     port: u16,
@@ -90,6 +93,7 @@ impl Application {
             () = expiry => Ok(()),
             () = live::flash::run_listener(self.state.clone()) => Ok(()),
             () = live::deals::run_sweeper(self.state.clone()) => Ok(()),
+            () = groupbuys::settlement::run(self.state.clone()) => Ok(()),
             () = self.catalog_listener.run() => Ok(()),
             () = &mut worker => Ok(()),
         };
@@ -125,7 +129,10 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         starting: Arc::default(),
         session_pricing: Arc::new(live::LivePricing),
         lot_receipts: Arc::new(ledger::LedgerHooks),
-        refund_observer: Arc::new(ledger::LedgerHooks),
+        refund_observer: Arc::new(RefundObservers(vec![
+            Arc::new(groupbuys::commission::CommissionReversal),
+            Arc::new(ledger::LedgerHooks),
+        ])),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),
     })
@@ -163,6 +170,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure)
+                    .configure(groupbuys::routes::configure)
+                    .configure(groupbuys::pickup_routes::configure)
                     .configure(catalog::routes::configure)
                     .configure(ledger::routes::configure)
                     .configure(reports::routes::configure),

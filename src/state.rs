@@ -37,7 +37,8 @@ pub struct AppState {
     pub session_pricing: Arc<dyn SessionPricing>,
     /// Told of every lot received (the ledger records the guaranteed purchase).
     pub lot_receipts: Arc<dyn LotReceipts>,
-    /// Told of refunded units (the ledger reverses their premium split).
+    /// Told of every refund inside its transaction (group-buy commissions,
+    /// the ledger's reversals).
     pub refund_observer: Arc<dyn RefundObserver>,
     /// Ready-to-send catalog answers, kept in this process.
     pub catalog: CatalogCache,

@@ -2,11 +2,11 @@
 //! records its guaranteed purchase, refunded units reverse their splits, each
 //! inside the caller's transaction.
 
-use sea_orm::DatabaseTransaction;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{purchases, sales};
 use crate::catalog::lots::receipts::LotReceipts;
-use crate::entity::{lot, order};
+use crate::entity::{lot, refund};
 use crate::error::AppResult;
 use crate::orders::refunds::RefundObserver;
 
@@ -28,16 +28,28 @@ impl LotReceipts for LedgerHooks {
 
 #[async_trait::async_trait]
 impl RefundObserver for LedgerHooks {
-    async fn refunded(
-        &self,
-        txn: &DatabaseTransaction,
-        _order: &order::Model,
-        refund_id: i64,
-        lines: &[(i64, i64)],
-    ) -> AppResult<()> {
-        for (line_id, quantity) in lines {
-            sales::reverse_refund(txn, refund_id, *line_id, *quantity).await?;
+    /// Called right after the refund row is written: the order's newest
+    /// refund is this one. Money-only refunds (no lines) reverse nothing.
+    async fn refunded(&self, txn: &DatabaseTransaction, order_id: i64) -> AppResult<()> {
+        let Some(latest) = refund::Entity::find()
+            .filter(refund::Column::OrderId.eq(order_id))
+            .order_by_desc(refund::Column::Id)
+            .one(txn)
+            .await?
+        else {
+            return Ok(());
+        };
+        let lines: Vec<RefundedLine> = serde_json::from_str(&latest.lines).unwrap_or_default();
+        for line in lines {
+            sales::reverse_refund(txn, latest.id, line.line_id, line.quantity).await?;
         }
         Ok(())
     }
+}
+
+/// One element of a refund's `lines` JSON.
+#[derive(Debug, serde::Deserialize)]
+struct RefundedLine {
+    line_id: i64,
+    quantity: i64,
 }

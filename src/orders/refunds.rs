@@ -103,6 +103,16 @@ pub async fn cancel_order(
     get_order(&state.db, Viewer::Customer(customer_id), order_id).await
 }
 
+/// What a refund takes back: units of some lines (`None`: everything left,
+/// shipping too), or only money, such as a group-buy tier-price difference
+/// that leaves the goods with the buyer.
+#[derive(Debug, Clone, Copy)]
+pub enum Take<'a> {
+    Lines(Option<&'a [RefundLineRequest]>),
+    Amount(i64),
+}
+
+/// Refunds a paid order inside `db` and asks the provider at once.
 pub async fn refund_in(
     state: &AppState,
     db: &DatabaseTransaction,
@@ -111,6 +121,118 @@ pub async fn refund_in(
     reason: &str,
     actor_id: Option<i64>,
 ) -> AppResult<RefundView> {
+    let applied = apply(db, order, Take::Lines(lines), reason, actor_id).await?;
+    let provider = state.payments.get(&applied.payment.provider)?;
+    let provider_ref = provider
+        .refund(
+            &applied.refund_no,
+            &applied.payment.provider_ref,
+            applied.amount,
+        )
+        .await?;
+    let row = insert_refund(
+        db,
+        order,
+        &applied,
+        reason,
+        &provider_ref,
+        "succeeded",
+        actor_id,
+    )
+    .await?;
+    announce(state, db, order, &row).await?;
+    Ok(refund_view(row))
+}
+
+/// Records a refund as `pending` inside `db` without calling the provider.
+/// After commit, `send_pending` asks the provider with the refund's id as its
+/// idempotency key, so a caller resumed after a crash never pays out twice.
+pub async fn record_pending_in(
+    state: &AppState,
+    db: &DatabaseTransaction,
+    order: &order::Model,
+    take: Take<'_>,
+    reason: &str,
+    actor_id: Option<i64>,
+) -> AppResult<refund::Model> {
+    let applied = apply(db, order, take, reason, actor_id).await?;
+    let row = insert_refund(db, order, &applied, reason, "", "pending", actor_id).await?;
+    announce(state, db, order, &row).await?;
+    Ok(row)
+}
+
+/// Asks the provider for a pending refund and marks it succeeded; false when
+/// it was not pending (already sent).
+pub async fn send_pending(state: &AppState, refund_id: i64) -> AppResult<bool> {
+    let Some(row) = refund::Entity::find_by_id(refund_id).one(&state.db).await? else {
+        return Err(AppError::not_found("refund"));
+    };
+    if row.status != "pending" {
+        return Ok(false);
+    }
+    let payment = payment::Entity::find_by_id(row.payment_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("payment"))?;
+    let provider = state.payments.get(&payment.provider)?;
+    let key = format!("refund-{}", row.id);
+    let provider_ref = provider
+        .refund(&key, &payment.provider_ref, row.amount_fen)
+        .await?;
+    changed(
+        &state.db,
+        "UPDATE refunds SET status = 'succeeded', provider_ref = $1 WHERE id = $2 AND status = 'pending'",
+        vec![provider_ref.into(), row.id.into()],
+    )
+    .await
+}
+
+/// Pending refunds of these orders (to resume sending them).
+pub async fn pending_of(
+    db: &impl ConnectionTrait,
+    order_ids: Vec<i64>,
+) -> AppResult<Vec<refund::Model>> {
+    Ok(refund::Entity::find()
+        .filter(refund::Column::OrderId.is_in(order_ids))
+        .filter(refund::Column::Status.eq("pending"))
+        .order_by_asc(refund::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Lets a higher domain react inside the refund's transaction (a group-buy
+/// leader's commission is reversed when a collected order is refunded).
+#[async_trait::async_trait]
+pub trait RefundObserver: Send + Sync {
+    async fn refunded(&self, db: &DatabaseTransaction, order_id: i64) -> AppResult<()>;
+}
+
+/// Used until a domain installs its own.
+pub struct NoRefundObserver;
+
+#[async_trait::async_trait]
+impl RefundObserver for NoRefundObserver {
+    async fn refunded(&self, _: &DatabaseTransaction, _: i64) -> AppResult<()> {
+        Ok(())
+    }
+}
+
+/// The database effects shared by every refund.
+struct Applied {
+    amount: i64,
+    lines_json: String,
+    payment: payment::Model,
+    /// Our refund number for the provider (its idempotency key).
+    refund_no: String,
+}
+
+async fn apply(
+    db: &DatabaseTransaction,
+    order: &order::Model,
+    take: Take<'_>,
+    reason: &str,
+    actor_id: Option<i64>,
+) -> AppResult<Applied> {
     let status = OrderStatus::parse(&order.status)
         .filter(|s| s.is_paid_state())
         .ok_or_else(|| {
@@ -119,24 +241,10 @@ pub async fn refund_in(
                 "only a paid order can be refunded",
             )
         })?;
-    let all_lines = order_line::Entity::find()
-        .filter(order_line::Column::OrderId.eq(order.id))
-        .all(db)
-        .await?;
-    let selection = select_lines(&all_lines, lines)?;
-    let mut amount: i64 = 0;
-    for (line, quantity) in &selection {
-        take_line_quantity(db, line.id, *quantity).await?;
-        let part = line
-            .unit_price_fen
-            .checked_mul(*quantity)
-            .ok_or_else(AppError::overflow)?;
-        amount = amount.checked_add(part).ok_or_else(AppError::overflow)?;
-    }
-    let everything = selection.iter().map(|(_, q)| q).sum::<i64>() == remaining_units(&all_lines);
-    if everything {
-        amount = order.paid_fen - order.refunded_fen; // shipping too
-    }
+    let (amount, selection) = match take {
+        Take::Amount(amount) => (amount, Vec::new()),
+        Take::Lines(lines) => take_lines(db, order, lines).await?,
+    };
     if amount <= 0 {
         return Err(AppError::new(
             ErrorCode::RefundExceedsPayment,
@@ -157,6 +265,12 @@ pub async fn refund_in(
         )
         .await?;
     }
+    let everything = matches!(take, Take::Lines(_))
+        && order_line::Entity::find()
+            .filter(order_line::Column::OrderId.eq(order.id))
+            .all(db)
+            .await
+            .map(|all| remaining_units(&all) == 0)?;
     if everything && status.can_become(OrderStatus::Refunded) {
         transition(
             db,
@@ -168,35 +282,56 @@ pub async fn refund_in(
         )
         .await?;
     }
-    // Refunded totals only grow, so this number names this refund and no other:
-    // if the transaction is lost after the provider call, a retry reuses it.
-    let refund_no = format!("gf-rf-{}-{refunded_after}", order.id);
-    let provider = state.payments.get(&payment.provider)?;
-    let provider_ref = provider
-        .refund(&refund_no, &payment.provider_ref, amount)
-        .await?;
     let lines_json: Vec<_> = selection
         .iter()
         .map(|(l, q)| json!({"line_id": l.id, "quantity": q}))
         .collect();
-    let row = insert_refund(
-        db,
-        order,
-        &payment,
+    Ok(Applied {
         amount,
-        json!(lines_json).to_string(),
-        reason,
-        &provider_ref,
-        actor_id,
-    )
-    .await?;
-    let refunded: Vec<(i64, i64)> = selection.iter().map(|(l, q)| (l.id, *q)).collect();
-    state
-        .refund_observer
-        .refunded(db, order, row.id, &refunded)
+        lines_json: json!(lines_json).to_string(),
+        payment,
+        // Refunded totals only grow, so this number names this refund and no
+        // other: if the transaction is lost after the provider call, a retry reuses it.
+        refund_no: format!("gf-rf-{}-{refunded_after}", order.id),
+    })
+}
+
+/// Takes the selected units off their lines; the amount is their price, or
+/// everything still paid (shipping too) when no unit is left.
+async fn take_lines(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+    lines: Option<&[RefundLineRequest]>,
+) -> AppResult<(i64, Vec<(order_line::Model, i64)>)> {
+    let all_lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order.id))
+        .all(db)
         .await?;
-    let data =
-        json!({"order_id": order.id, "refund_id": row.id, "amount_fen": amount, "reason": reason});
+    let selection = select_lines(&all_lines, lines)?;
+    let mut amount: i64 = 0;
+    for (line, quantity) in &selection {
+        take_line_quantity(db, line.id, *quantity).await?;
+        let part = line
+            .unit_price_fen
+            .checked_mul(*quantity)
+            .ok_or_else(AppError::overflow)?;
+        amount = amount.checked_add(part).ok_or_else(AppError::overflow)?;
+    }
+    let everything = selection.iter().map(|(_, q)| q).sum::<i64>() == remaining_units(&all_lines);
+    if everything {
+        amount = order.paid_fen - order.refunded_fen; // shipping too
+    }
+    Ok((amount, selection))
+}
+
+/// The refund's event, and the higher domains' reaction, in the same transaction.
+async fn announce(
+    state: &AppState,
+    db: &DatabaseTransaction,
+    order: &order::Model,
+    row: &refund::Model,
+) -> AppResult<()> {
+    let data = json!({"order_id": order.id, "refund_id": row.id, "amount_fen": row.amount_fen, "reason": row.reason});
     outbox::enqueue(
         db,
         order.workshop_id,
@@ -205,7 +340,7 @@ pub async fn refund_in(
         &data,
     )
     .await?;
-    Ok(refund_view(row))
+    state.refund_observer.refunded(db, order.id).await
 }
 
 /// A payment confirmed for an order that had expired or been cancelled is
@@ -230,14 +365,19 @@ pub async fn refund_late_payment(
         .await?;
     let reason = "payment arrived after the order was closed";
     let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
+    let applied = Applied {
+        amount,
+        lines_json: "[]".into(),
+        payment: payment.clone(),
+        refund_no,
+    };
     insert_refund(
         db,
         order,
-        payment,
-        amount,
-        "[]".into(),
+        &applied,
         reason,
         &provider_ref,
+        "succeeded",
         None,
     )
     .await?;
@@ -358,25 +498,23 @@ async fn paid_payment(db: &impl ConnectionTrait, order_id: i64) -> AppResult<pay
         })
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn insert_refund(
     db: &impl ConnectionTrait,
     order: &order::Model,
-    payment: &payment::Model,
-    amount: i64,
-    lines: String,
+    applied: &Applied,
     reason: &str,
     provider_ref: &str,
+    status: &str,
     actor_id: Option<i64>,
 ) -> AppResult<refund::Model> {
     Ok(refund::ActiveModel {
         order_id: Set(order.id),
-        payment_id: Set(payment.id),
-        amount_fen: Set(amount),
-        lines: Set(lines),
+        payment_id: Set(applied.payment.id),
+        amount_fen: Set(applied.amount),
+        lines: Set(applied.lines_json.clone()),
         reason: Set(reason.to_owned()),
         provider_ref: Set(provider_ref.to_owned()),
-        status: Set("succeeded".into()),
+        status: Set(status.to_owned()),
         created_by: Set(actor_id),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -410,32 +548,15 @@ fn refund_view(r: refund::Model) -> RefundView {
     }
 }
 
-/// The boundary through which a higher domain (the ledger) learns of refunded
-/// units inside the refund's transaction, without orders importing it.
-#[async_trait::async_trait]
-pub trait RefundObserver: Send + Sync {
-    /// `lines` are (order line id, units refunded now).
-    async fn refunded(
-        &self,
-        txn: &DatabaseTransaction,
-        order: &order::Model,
-        refund_id: i64,
-        lines: &[(i64, i64)],
-    ) -> AppResult<()>;
-}
-
-/// Used until the ledger installs its own.
-pub struct NoRefundObserver;
+/// Several observers, told in order (group-buy commissions, the ledger).
+pub struct RefundObservers(pub Vec<std::sync::Arc<dyn RefundObserver>>);
 
 #[async_trait::async_trait]
-impl RefundObserver for NoRefundObserver {
-    async fn refunded(
-        &self,
-        _: &DatabaseTransaction,
-        _: &order::Model,
-        _: i64,
-        _: &[(i64, i64)],
-    ) -> AppResult<()> {
+impl RefundObserver for RefundObservers {
+    async fn refunded(&self, db: &DatabaseTransaction, order_id: i64) -> AppResult<()> {
+        for observer in &self.0 {
+            observer.refunded(db, order_id).await?;
+        }
         Ok(())
     }
 }

@@ -59,6 +59,10 @@ use crate::live::viewers::ViewerStats;
             sale splits to the fen, append-only ledger entries, farmer statements and payouts"),
         (name = "reports", description = "Workshop reports (JSON, CSV, SVG charts) and the platform overview; \
             the HTML report page is /reports/workshops/{id}"),
+        (name = "groupbuys", description = "Community group-buys (社区团购): leaders and pickup points, campaigns with \
+            tier prices and a cut-off, joining, settlement (tier differences refunded, or everyone refunded), \
+            pickup codes and leader commission. Events: groupbuy.opened, groupbuy.succeeded, groupbuy.failed, \
+            groupbuy.cancelled, order.ready_for_pickup (emitted by settlement for each successful order), order.collected."),
     )
 )]
 pub struct ApiDoc;

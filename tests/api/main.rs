@@ -7,6 +7,7 @@ mod cli;
 mod deals;
 mod errors;
 mod fixtures;
+mod groupbuys;
 mod helpers;
 mod ledger;
 mod live_events;
