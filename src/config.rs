@@ -24,6 +24,7 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     #[serde(default)]
     pub live: LiveSettings,
+    pub rate_limits: RateLimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +34,12 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
     pub trust_forwarded_for: bool,
+    /// A client must send its whole request head within this long (slowloris), else 408.
+    pub client_request_timeout_ms: u64,
+    /// Idle keep-alive connections are closed after this long.
+    pub keep_alive_secs: u64,
+    /// A closing connection gets this long to go before it is dropped.
+    pub client_disconnect_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +86,23 @@ pub struct OrderSettings {
     pub expiry_interval_ms: u64,
     pub idempotency_lease_secs: i64,
     pub max_lines: usize,
+}
+
+/// Requests scalpers script, per customer and per client address, per window.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub window_secs: u64,
+    /// Buy now and cart checkout.
+    pub orders: Limit,
+    /// Flash-deal purchases.
+    pub deals: Limit,
+}
+
+/// Requests allowed per window; 0 = unlimited.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Limit {
+    pub per_customer: u64,
+    pub per_ip: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

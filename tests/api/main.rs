@@ -8,6 +8,7 @@ mod deals;
 mod errors;
 mod fixtures;
 mod helpers;
+mod limits;
 mod live_events;
 mod live_items;
 mod live_load;
