@@ -231,10 +231,6 @@ impl Settings {
                 "production needs DATABASE_URL pointing at PostgreSQL"
             );
         }
-        anyhow::ensure!(
-            self.auth.hash_concurrency > 0,
-            "auth.hash_concurrency must be > 0"
-        );
         let hooks = &self.webhooks;
         anyhow::ensure!(
             hooks.lease_ms >= hooks.attempt_timeout_ms + 1000,

@@ -144,6 +144,7 @@ async fn killer(
     over: Duration,
 ) -> anyhow::Result<Vec<Duration>> {
     let gap = over / (kills + 1);
+    let started = Instant::now();
     let mut restarts = Vec::new();
     for n in 0..kills {
         let jitter = Duration::from_millis(rand::random_range(0..gap.as_millis() as u64 / 2));
@@ -152,9 +153,9 @@ async fn killer(
         service.kill9()?;
         let took = service.start().await?;
         println!(
-            "   kill {} at {:?}: back in {}",
+            "   kill {} at {:.1} s: healthy again in {}",
             n + 1,
-            Instant::now(),
+            started.elapsed().as_secs_f64(),
             ms(took)
         );
         restarts.push(took);

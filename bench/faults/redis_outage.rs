@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::checks;
 use crate::client::{self, Answer, Log, Seen, by_status, ms, percentile};
@@ -89,6 +89,9 @@ pub async fn run(bin: &Path) -> anyhow::Result<bool> {
         &format!("SELECT product_id FROM skus WHERE id = {sku_id}"),
     )
     .await?;
+    for base in [a.base(), b.base()] {
+        warm_up(&base, &prepared.customers, product_id).await;
+    }
     let reads = vec![
         format!("/api/v1/products/{product_id}"),
         format!("/api/v1/live/deals/{deal_id}"),
@@ -148,7 +151,7 @@ pub async fn run(bin: &Path) -> anyhow::Result<bool> {
 
     let from = h.log.started.elapsed();
     println!("   redis slow (DEBUG SLEEP 0.4 back to back) for 15 s");
-    let slow = slow_redis(redis.url(), Duration::from_secs(15));
+    let slow = slow_redis(redis.port, Duration::from_secs(15));
     h.during_fault("slow").await;
     slow.await??;
     phases.push(("slow", from, h.log.started.elapsed()));
@@ -346,20 +349,17 @@ impl Room {
     }
 }
 
-/// Keeps Redis busy sleeping (0.4 s per command, longer than the services'
-/// call timeout) for `how_long`.
-fn slow_redis(url: String, how_long: Duration) -> tokio::task::JoinHandle<anyhow::Result<()>> {
-    tokio::spawn(async move {
-        let client = redis::Client::open(url)?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
+/// Keeps Redis busy sleeping (`DEBUG SLEEP 0.4` back to back through
+/// redis-cli, each longer than the services' call timeout) for `how_long`.
+fn slow_redis(port: u16, how_long: Duration) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         while started.elapsed() < how_long {
-            let _: Value = redis::cmd("DEBUG")
-                .arg("SLEEP")
-                .arg("0.4")
-                .query_async::<redis::Value>(&mut conn)
-                .await
-                .map(|_| Value::Null)?;
+            let status = std::process::Command::new("redis-cli")
+                .args(["-p", &port.to_string(), "DEBUG", "SLEEP", "0.4"])
+                .stdout(std::process::Stdio::null())
+                .status()?;
+            anyhow::ensure!(status.success(), "redis-cli DEBUG SLEEP failed");
         }
         Ok(())
     })
@@ -402,5 +402,15 @@ fn judge_requests(
         if percentile(reads, 0.99) > Duration::from_secs(1) {
             failures.push(format!("reads slow while Redis was {name}"));
         }
+    }
+}
+
+/// A few reads per customer on each instance first, so connection pools and
+/// caches are warm before the baseline is measured.
+async fn warm_up(base: &str, customers: &[Customer], product_id: i64) {
+    let http = client::http();
+    for c in customers {
+        let _ = http.get(format!("{base}/api/v1/orders")).bearer_auth(&c.token).send().await;
+        let _ = http.get(format!("{base}/api/v1/products/{product_id}")).send().await;
     }
 }
