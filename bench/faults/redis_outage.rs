@@ -293,7 +293,7 @@ impl Harness {
             while bought.elapsed() < Duration::from_secs(3) {
                 if self.room.count("purchase") > seen_before {
                     println!(
-                        "   [{phase}] live event crossed instances {} after Redis was back (purchase answered {status})",
+                        "   [{phase}] live event crossed instances {} after the check began (purchase answered {status})",
                         ms(since.elapsed())
                     );
                     return;

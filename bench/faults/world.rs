@@ -115,7 +115,7 @@ pub fn prepare(
         .arg("--out")
         .arg(&out)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+        .stderr(std::process::Stdio::inherit());
     if let Some(quantity) = deal_quantity {
         cmd.args(["--deal-quantity", &quantity.to_string()]);
     }
