@@ -133,6 +133,13 @@ pub async fn place_until_definitive(
         if !retry {
             return match (status, body["id"].as_i64()) {
                 (201, Some(id)) => (Answer::Placed(id), attempts),
+                _ if status == 422 => {
+                    let detail = body["detail"].as_str().unwrap_or("");
+                    (
+                        Answer::Refused(status, format!("{code}: {detail}")),
+                        attempts,
+                    )
+                }
                 _ => (Answer::Refused(status, code.to_owned()), attempts),
             };
         }

@@ -42,7 +42,15 @@ pub async fn run(bin: &Path, backend: Backend) -> anyhow::Result<bool> {
         ms(percentile(alone.clone(), 0.99))
     );
     let alone_p50 = percentile(alone, 0.5);
-    slowloris(&base, service.port, customers, skus, alone_p50, &mut failures).await;
+    slowloris(
+        &base,
+        service.port,
+        customers,
+        skus,
+        alone_p50,
+        &mut failures,
+    )
+    .await;
     logins_against_orders(&base, phones, customers, skus, alone_p50, &mut failures).await;
     Ok(report(failures))
 }
@@ -125,7 +133,9 @@ async fn slowloris(
     let ratio = percentile(latencies, 0.5).as_secs_f64() / alone_p50.as_secs_f64().max(1e-6);
     println!("   p50 with slow sockets / without: {ratio:.2}");
     if ratio > 2.0 {
-        failures.push(format!("latency grew {ratio:.2}x with {SLOW_SOCKETS} slow sockets"));
+        failures.push(format!(
+            "latency grew {ratio:.2}x with {SLOW_SOCKETS} slow sockets"
+        ));
     }
     if sockets.closed_by_server.load(Ordering::Relaxed) < SLOW_SOCKETS as u64 {
         failures.push("the server did not close every slow socket".into());

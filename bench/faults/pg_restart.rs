@@ -81,7 +81,10 @@ pub async fn run(bin: &Path) -> anyhow::Result<bool> {
             *refusals.entry(format!("{status} {code}")).or_default() += 1;
         }
     }
-    println!("   keys: {} placed, refused {refusals:?}", acknowledged.len());
+    println!(
+        "   keys: {} placed, refused {refusals:?}",
+        acknowledged.len()
+    );
     let stuck = outcome
         .answers
         .iter()
@@ -128,7 +131,10 @@ fn judge(seen: &[Seen], outages: &[(&str, Duration, Duration)]) -> Vec<String> {
     if let Some(slowest) = all.iter().max_by_key(|s| s.latency)
         && slowest.latency > Duration::from_secs(5)
     {
-        failures.push(format!("slowest request took {}: {slowest:?}", ms(slowest.latency)));
+        failures.push(format!(
+            "slowest request took {}: {slowest:?}",
+            ms(slowest.latency)
+        ));
     }
     for (mode, from, to) in outages {
         let during: Vec<&Seen> = all
@@ -179,7 +185,10 @@ fn judge(seen: &[Seen], outages: &[(&str, Duration, Duration)]) -> Vec<String> {
     println!("   last 5 s: {}", by_status(&tail));
     let failed = tail.iter().any(|s| s.status >= 500 || s.status == 0);
     if failed || !tail.iter().any(|s| s.status == 201) {
-        failures.push(format!("the last 5 s did not recover: {}", by_status(&tail)));
+        failures.push(format!(
+            "the last 5 s did not recover: {}",
+            by_status(&tail)
+        ));
     }
     failures
 }
@@ -207,6 +216,10 @@ fn readiness_flips(seen: &[Seen], mode: &str, from: Duration, to: Duration) -> V
 async fn warm_up(base: &str, customers: &[world::Customer]) {
     let client = crate::client::http();
     for c in customers {
-        let _ = client.get(format!("{base}/api/v1/orders")).bearer_auth(&c.token).send().await;
+        let _ = client
+            .get(format!("{base}/api/v1/orders"))
+            .bearer_auth(&c.token)
+            .send()
+            .await;
     }
 }

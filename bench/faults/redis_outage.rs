@@ -410,7 +410,14 @@ fn judge_requests(
 async fn warm_up(base: &str, customers: &[Customer], product_id: i64) {
     let http = client::http();
     for c in customers {
-        let _ = http.get(format!("{base}/api/v1/orders")).bearer_auth(&c.token).send().await;
-        let _ = http.get(format!("{base}/api/v1/products/{product_id}")).send().await;
+        let _ = http
+            .get(format!("{base}/api/v1/orders"))
+            .bearer_auth(&c.token)
+            .send()
+            .await;
+        let _ = http
+            .get(format!("{base}/api/v1/products/{product_id}"))
+            .send()
+            .await;
     }
 }
