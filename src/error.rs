@@ -62,7 +62,17 @@ pub enum ErrorCode {
     PickupPointFull,
     /// No order awaiting collection at this pickup point has this code.
     InvalidPickupCode,
+    /// Chilled or frozen lines must be packed in cold-chain packaging.
+    ColdChainRequired,
+    /// Address orders ship with a carrier; pickup-point orders are dispatched.
+    WrongDestination,
+    /// The after-sales window after delivery has passed.
+    ClaimWindowClosed,
     ServiceUnavailable,
+    /// A payment or logistics provider could not be reached; try again later.
+    ProviderUnavailable,
+    /// A payment or logistics provider refused or garbled a request.
+    ProviderRejected,
     Internal,
 }
 
@@ -72,7 +82,7 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
             InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
-            | PaymentMismatch | PriceOutOfBand | InvalidPickupCode => {
+            | PaymentMismatch | PriceOutOfBand | InvalidPickupCode | ColdChainRequired => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -98,12 +108,15 @@ impl ErrorCode {
             | StockBelowReserved
             | CampaignClosed
             | CampaignNotStarted
-            | PickupPointFull => StatusCode::CONFLICT,
+            | PickupPointFull
+            | WrongDestination
+            | ClaimWindowClosed => StatusCode::CONFLICT,
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
-            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceUnavailable | ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProviderRejected => StatusCode::BAD_GATEWAY,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -124,7 +124,11 @@ pub async fn refund_in(
     let applied = apply(db, order, Take::Lines(lines), reason, actor_id).await?;
     let provider = state.payments.get(&applied.payment.provider)?;
     let provider_ref = provider
-        .refund(&applied.payment.provider_ref, applied.amount)
+        .refund(
+            &applied.refund_no,
+            &applied.payment.provider_ref,
+            applied.amount,
+        )
         .await?;
     let row = insert_refund(
         db,
@@ -173,7 +177,7 @@ pub async fn send_pending(state: &AppState, refund_id: i64) -> AppResult<bool> {
     let provider = state.payments.get(&payment.provider)?;
     let key = format!("refund-{}", row.id);
     let provider_ref = provider
-        .refund_once(&payment.provider_ref, row.amount_fen, &key)
+        .refund(&key, &payment.provider_ref, row.amount_fen)
         .await?;
     changed(
         &state.db,
@@ -218,6 +222,8 @@ struct Applied {
     amount: i64,
     lines_json: String,
     payment: payment::Model,
+    /// Our refund number for the provider (its idempotency key).
+    refund_no: String,
 }
 
 async fn apply(
@@ -246,7 +252,7 @@ async fn apply(
         ));
     }
     let payment = paid_payment(db, order.id).await?;
-    take_refund_amount(db, order.id, amount).await?;
+    let refunded_after = take_refund_amount(db, order.id, amount).await?;
     for (line, quantity) in &selection {
         if status.is_unshipped() {
             stock::restock(db, order.workshop_id, line.sku_id, *quantity, order.id).await?;
@@ -284,6 +290,9 @@ async fn apply(
         amount,
         lines_json: json!(lines_json).to_string(),
         payment,
+        // Refunded totals only grow, so this number names this refund and no
+        // other: if the transaction is lost after the provider call, a retry reuses it.
+        refund_no: format!("gf-rf-{}-{refunded_after}", order.id),
     })
 }
 
@@ -350,13 +359,17 @@ pub async fn refund_late_payment(
     )
     .await?;
     let provider = state.payments.get(&payment.provider)?;
-    let provider_ref = provider.refund(&payment.provider_ref, amount).await?;
+    let refund_no = format!("gf-rf-late-{}", payment.id);
+    let provider_ref = provider
+        .refund(&refund_no, &payment.provider_ref, amount)
+        .await?;
     let reason = "payment arrived after the order was closed";
     let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
     let applied = Applied {
         amount,
         lines_json: "[]".into(),
         payment: payment.clone(),
+        refund_no,
     };
     insert_refund(
         db,
@@ -448,7 +461,7 @@ async fn take_refund_amount(
     db: &impl ConnectionTrait,
     order_id: i64,
     amount: i64,
-) -> AppResult<()> {
+) -> AppResult<i64> {
     let ok = changed(
         db,
         "UPDATE orders SET refunded_fen = refunded_fen + $1, updated_at = $2 WHERE id = $3 AND refunded_fen + $1 <= paid_fen",
@@ -456,7 +469,12 @@ async fn take_refund_amount(
     )
     .await?;
     if ok {
-        Ok(())
+        // The row is ours until commit, so this is the total our update made.
+        let order = order::Entity::find_by_id(order_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found("order"))?;
+        Ok(order.refunded_fen)
     } else {
         Err(AppError::new(
             ErrorCode::RefundExceedsPayment,
