@@ -15,10 +15,16 @@ pub const MAX_LIMIT: u64 = 100;
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Items per page (default 20, at most 100; larger values are clamped).
-    pub limit: Option<u64>,
+    /// Items per page (default 20; values outside 1 to 100 are clamped).
+    pub limit: Option<i64>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
+}
+
+/// The page size asked for, within 1..=MAX_LIMIT. `limit` is signed so that
+/// anything beyond the documented int64 is refused by the parser, not wrapped.
+pub fn clamp_limit(limit: Option<i64>) -> u64 {
+    limit.map_or(DEFAULT_LIMIT, |l| l.clamp(1, MAX_LIMIT as i64) as u64)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -29,12 +35,12 @@ pub struct PageRequest {
 
 impl PageQuery {
     /// For query structs that carry `limit` and `cursor` among their own fields.
-    pub fn resolve_parts(limit: Option<u64>, cursor: Option<String>) -> AppResult<PageRequest> {
+    pub fn resolve_parts(limit: Option<i64>, cursor: Option<String>) -> AppResult<PageRequest> {
         Self { limit, cursor }.resolve()
     }
 
     pub fn resolve(&self) -> AppResult<PageRequest> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let limit = clamp_limit(self.limit);
         let after_id = self.cursor.as_deref().map(decode_cursor).transpose()?;
         Ok(PageRequest { limit, after_id })
     }
