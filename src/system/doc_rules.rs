@@ -31,7 +31,10 @@ pub fn complete(mut doc: OpenApi) -> OpenApi {
 
 /// The statuses an operation can answer besides its own, and why.
 fn problem_statuses(path: &str, operation: &Operation) -> Vec<(u16, &'static str)> {
-    let mut statuses = vec![(503, "the database is unavailable; retry after `Retry-After`")];
+    let mut statuses = vec![(
+        503,
+        "the database is unavailable; retry after `Retry-After`",
+    )];
     if requires_bearer(operation) {
         statuses.push((401, "missing, unknown or revoked bearer token"));
         statuses.push((403, "the caller's account or role may not do this"));

@@ -27,7 +27,13 @@ use super::openapi::{self, Access, Operation};
 use super::world::{self, World};
 
 /// Records anyone can see in the storefront; naming one proves no ownership.
-const PUBLIC_IDS: [&str; 5] = ["sku_id", "product_id", "deal_id", "session_id", "workshop_id"];
+const PUBLIC_IDS: [&str; 5] = [
+    "sku_id",
+    "product_id",
+    "deal_id",
+    "session_id",
+    "workshop_id",
+];
 /// An id no record has.
 const MISSING: &str = "987654321";
 
@@ -63,7 +69,11 @@ enum Expect {
 fn scope_of(op: &Operation) -> Scope {
     if op.is_workshop_scoped() {
         Scope::Workshop
-    } else if op.path_params.iter().all(|p| PUBLIC_IDS.contains(&p.as_str())) {
+    } else if op
+        .path_params
+        .iter()
+        .all(|p| PUBLIC_IDS.contains(&p.as_str()))
+    {
         Scope::Shared
     } else {
         Scope::Customer
@@ -194,7 +204,14 @@ impl Matrix<'_> {
         }
     }
 
-    async fn check_refused(&mut self, op: &Operation, path: &str, who: &str, token: &str, answer: Answer) {
+    async fn check_refused(
+        &mut self,
+        op: &Operation,
+        path: &str,
+        who: &str,
+        token: &str,
+        answer: Answer,
+    ) {
         let refused = match answer.status {
             StatusCode::NOT_FOUND => true,
             StatusCode::FORBIDDEN if op.is_write() => true,
@@ -221,7 +238,9 @@ impl Matrix<'_> {
 /// `path` with its last id replaced by one no record has.
 fn missing_path(path: &str) -> String {
     match path.rsplit_once('/') {
-        Some((head, last)) if last.chars().all(|c| c.is_ascii_digit()) => format!("{head}/{MISSING}"),
+        Some((head, last)) if last.chars().all(|c| c.is_ascii_digit()) => {
+            format!("{head}/{MISSING}")
+        }
         Some((head, action)) => match head.rsplit_once('/') {
             Some((front, _)) => format!("{front}/{MISSING}/{action}"),
             None => path.to_owned(),

@@ -74,7 +74,12 @@ fn operation(doc: &Value, method: reqwest::Method, path: &str, op: &Value) -> Op
     };
     let body = op["requestBody"]["content"]["application/json"]["schema"]
         .as_object()
-        .map(|_| sample(doc, &op["requestBody"]["content"]["application/json"]["schema"]));
+        .map(|_| {
+            sample(
+                doc,
+                &op["requestBody"]["content"]["application/json"]["schema"],
+            )
+        });
     let streams = op["responses"]["200"]["content"]
         .get("text/event-stream")
         .is_some();
@@ -92,7 +97,11 @@ fn operation(doc: &Value, method: reqwest::Method, path: &str, op: &Value) -> Op
 fn access(op: &Value) -> Access {
     match op["security"].as_array() {
         None => Access::Public,
-        Some(reqs) if reqs.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())) => {
+        Some(reqs)
+            if reqs
+                .iter()
+                .any(|r| r.as_object().is_some_and(|o| o.is_empty())) =>
+        {
             Access::OptionalBearer
         }
         Some(_) => Access::Bearer,
@@ -156,7 +165,10 @@ pub fn sample(doc: &Value, schema: &Value) -> Value {
     }
     match schema["type"].as_str() {
         Some("object") => {
-            let props = schema["properties"].as_object().cloned().unwrap_or_default();
+            let props = schema["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             let object = props
                 .iter()
                 .map(|(name, prop)| (name.clone(), sample(doc, prop)))

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, JsonValue, Statement};
+use futures_util::future::join_all;
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, JsonValue, Statement,
+};
 
 /// Tables whose rows change without being asked: the migration bookkeeping.
 const IGNORED: [&str; 1] = ["seaql_migrations"];
@@ -14,7 +17,9 @@ pub async fn tables(db: &DatabaseConnection) -> Vec<String> {
         DatabaseBackend::Sqlite => {
             "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         }
-        _ => "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = 'public'",
+        _ => {
+            "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = 'public'"
+        }
     };
     let rows = db
         .query_all_raw(Statement::from_string(backend, sql))
@@ -33,17 +38,18 @@ pub async fn tables(db: &DatabaseConnection) -> Vec<String> {
 pub type Snapshot = BTreeMap<String, String>;
 
 pub async fn take(db: &DatabaseConnection, tables: &[String]) -> Snapshot {
-    let backend = db.get_database_backend();
-    let mut snapshot = Snapshot::new();
-    for table in tables {
-        let sql = format!("SELECT * FROM \"{table}\" ORDER BY 1");
-        let rows = JsonValue::find_by_statement(Statement::from_string(backend, sql))
-            .all(db)
-            .await
-            .unwrap_or_else(|err| panic!("read {table}: {err}"));
-        snapshot.insert(table.clone(), serde_json::to_string(&rows).expect("rows"));
-    }
-    snapshot
+    let reads = tables.iter().map(|table| rows_of(db, table));
+    tables.iter().cloned().zip(join_all(reads).await).collect()
+}
+
+async fn rows_of(db: &DatabaseConnection, table: &str) -> String {
+    let sql = format!("SELECT * FROM \"{table}\" ORDER BY 1");
+    let statement = Statement::from_string(db.get_database_backend(), sql);
+    let rows = JsonValue::find_by_statement(statement)
+        .all(db)
+        .await
+        .unwrap_or_else(|err| panic!("read {table}: {err}"));
+    serde_json::to_string(&rows).expect("rows")
 }
 
 /// The tables whose rows differ.

@@ -108,7 +108,9 @@ impl World {
         let sku_id = product["skus"][0]["id"].clone();
         let farmer = json!({"name": FARMER_MARK, "village": "徐坑村", "phone": FARMER_PHONE,
             "is_low_income": true, "settlement_ref": "农商银行 6230-0001"});
-        let farmer = self.create(&self.shop_path("/farmers"), &manager, farmer).await;
+        let farmer = self
+            .create(&self.shop_path("/farmers"), &manager, farmer)
+            .await;
         self.remember("farmer_id", &farmer["id"]);
         let today = Utc::now().date_naive();
         let lot = json!({"sku_id": sku_id, "farmer_id": farmer["id"], "quantity": 50,
@@ -134,10 +136,15 @@ impl World {
         self.create(&format!("{session_path}/start"), streamer, json!({}))
             .await;
         let item = self
-            .create(&format!("{session_path}/items"), streamer, json!({"sku_id": sku_id}))
+            .create(
+                &format!("{session_path}/items"),
+                streamer,
+                json!({"sku_id": sku_id}),
+            )
             .await;
         self.remember("item_id", &item["id"]);
-        let deal = json!({"sku_id": sku_id, "price_fen": 990, "quantity": 5, "duration_secs": 3600});
+        let deal =
+            json!({"sku_id": sku_id, "price_fen": 990, "quantity": 5, "duration_secs": 3600});
         let deal = self
             .create(&format!("{session_path}/deals"), streamer, deal)
             .await;
@@ -150,11 +157,16 @@ impl World {
         let owner = self.owner.clone();
         let address = self.create("/api/v1/me/addresses", &owner, address).await;
         self.remember("address_id", &address["id"]);
-        let order = json!({"lines": [{"sku_id": sku_id, "quantity": 1}], "address_id": address["id"]});
+        let order =
+            json!({"lines": [{"sku_id": sku_id, "quantity": 1}], "address_id": address["id"]});
         let order = self.create("/api/v1/orders", &owner, order).await;
         self.remember("order_id", &order["id"]);
         let payment = self
-            .create(&format!("/api/v1/orders/{}/payments", order["id"]), &owner, json!({}))
+            .create(
+                &format!("/api/v1/orders/{}/payments", order["id"]),
+                &owner,
+                json!({}),
+            )
             .await;
         self.remember("provider_ref", &payment["provider_ref"]);
     }
@@ -162,16 +174,24 @@ impl World {
     async fn furnish_webhooks(&mut self, manager: &str) {
         let endpoint = json!({"url": format!("http://127.0.0.1:9/{HOOK_MARK}"),
             "event_types": ["order.paid"], "description": HOOK_MARK});
-        let endpoint = self.create(&self.shop_path("/webhooks"), manager, endpoint).await;
-        self.markers.push(endpoint["secret"].as_str().expect("secret").to_owned());
+        let endpoint = self
+            .create(&self.shop_path("/webhooks"), manager, endpoint)
+            .await;
+        self.markers
+            .push(endpoint["secret"].as_str().expect("secret").to_owned());
         self.remember("endpoint_id", &endpoint["id"]);
         let test = format!("/webhooks/{}/test", endpoint["id"]);
-        let delivery = self.create(&self.shop_path(&test), manager, json!({})).await;
+        let delivery = self
+            .create(&self.shop_path(&test), manager, json!({}))
+            .await;
         self.remember("delivery_id", &delivery["id"]);
     }
 
     async fn furnish_members(&mut self, manager: &str) {
-        let res = self.app.get(&self.shop_path("/members"), Some(manager)).await;
+        let res = self
+            .app
+            .get(&self.shop_path("/members"), Some(manager))
+            .await;
         assert_eq!(res.status(), StatusCode::OK);
         let members = json_of(res).await;
         let streamer = members["items"]
@@ -180,7 +200,10 @@ impl World {
             .flatten()
             .find(|m| m["role"] == "streamer")
             .expect("a streamer member");
-        let id = streamer.get("account_id").unwrap_or(&streamer["id"]).clone();
+        let id = streamer
+            .get("account_id")
+            .unwrap_or(&streamer["id"])
+            .clone();
         self.remember("member_id", &id);
     }
 
