@@ -140,7 +140,7 @@ pub async fn sku_of(db: &impl ConnectionTrait, sku_id: i64) -> AppResult<sku::Mo
 }
 
 /// The page size a listing asks for, clamped like every other listing.
-pub fn page_limit(page: &PageQuery) -> u64 {
+pub fn page_limit(page: &PageQuery) -> AppResult<u64> {
     clamp_limit(page.limit)
 }
 

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
@@ -15,16 +15,23 @@ pub const MAX_LIMIT: u64 = 100;
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Items per page (default 20; values outside 1 to 100 are clamped).
-    pub limit: Option<i64>,
+    /// Items per page (default 20, at most 100; larger values are clamped).
+    pub limit: Option<u64>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
 
-/// The page size asked for, within 1..=MAX_LIMIT. `limit` is signed so that
-/// anything beyond the documented int64 is refused by the parser, not wrapped.
-pub fn clamp_limit(limit: Option<i64>) -> u64 {
-    limit.map_or(DEFAULT_LIMIT, |l| l.clamp(1, MAX_LIMIT as i64) as u64)
+/// The page size asked for, within 1..=MAX_LIMIT. The document says int64, so
+/// a value past `i64::MAX` (which `u64` would parse) is refused like any other
+/// number that does not fit.
+pub fn clamp_limit(limit: Option<u64>) -> AppResult<u64> {
+    match limit {
+        Some(l) if l > i64::MAX as u64 => Err(AppError::new(
+            ErrorCode::InvalidParameter,
+            "limit: must be an int64",
+        )),
+        _ => Ok(limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)),
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -35,12 +42,12 @@ pub struct PageRequest {
 
 impl PageQuery {
     /// For query structs that carry `limit` and `cursor` among their own fields.
-    pub fn resolve_parts(limit: Option<i64>, cursor: Option<String>) -> AppResult<PageRequest> {
+    pub fn resolve_parts(limit: Option<u64>, cursor: Option<String>) -> AppResult<PageRequest> {
         Self { limit, cursor }.resolve()
     }
 
     pub fn resolve(&self) -> AppResult<PageRequest> {
-        let limit = clamp_limit(self.limit);
+        let limit = clamp_limit(self.limit)?;
         let after_id = self.cursor.as_deref().map(decode_cursor).transpose()?;
         Ok(PageRequest { limit, after_id })
     }

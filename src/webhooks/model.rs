@@ -171,7 +171,7 @@ pub struct DeliveryDetail {
 pub struct DeliveryQuery {
     pub status: Option<DeliveryStatus>,
     /// Items per page (default 20, at most 100).
-    pub limit: Option<i64>,
+    pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
 
@@ -182,11 +182,11 @@ pub struct EventQuery {
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub event_type: Option<String>,
-    pub limit: Option<i64>,
+    pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
 
-pub fn page_of(limit: Option<i64>, cursor: &Option<String>) -> PageQuery {
+pub fn page_of(limit: Option<u64>, cursor: &Option<String>) -> PageQuery {
     PageQuery {
         limit,
         cursor: cursor.clone(),

@@ -41,7 +41,7 @@ pub struct FarmerQuery {
     /// Only low-income households (`true`) or only the others (`false`).
     pub low_income: Option<bool>,
     /// Items per page (default 20, at most 100).
-    pub limit: Option<i64>,
+    pub limit: Option<u64>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }

@@ -102,7 +102,7 @@ pub struct LotQuery {
     /// Include empty and written-off lots (default: only lots with units left).
     pub all: Option<bool>,
     /// Items per page (default 20, at most 100).
-    pub limit: Option<i64>,
+    pub limit: Option<u64>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }

@@ -100,7 +100,7 @@ pub async fn list_lots(
     query: LotQuery,
 ) -> AppResult<Page<LotView>> {
     lookup::sku(db, workshop_id, sku_id).await?;
-    let limit = clamp_limit(query.limit);
+    let limit = clamp_limit(query.limit)?;
     let mut select = lot::Entity::find()
         .filter(lot::Column::SkuId.eq(sku_id))
         .order_by_asc(lot::Column::ExpiryDate)

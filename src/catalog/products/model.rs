@@ -225,7 +225,7 @@ pub struct AdminProductQuery {
     /// Only products with this status.
     pub status: Option<ProductStatus>,
     /// Items per page (default 20, at most 100).
-    pub limit: Option<i64>,
+    pub limit: Option<u64>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }

@@ -28,7 +28,7 @@ pub struct ProductListQuery {
     /// Text searched in titles (case-insensitive), 1–60 characters.
     pub q: Option<String>,
     /// Items per page (default 20, at most 100).
-    pub limit: Option<i64>,
+    pub limit: Option<u64>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
