@@ -3,6 +3,7 @@
 
 mod hostile;
 mod matrix;
+mod methods;
 mod openapi;
 mod snapshot;
 mod world;
