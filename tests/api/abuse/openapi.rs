@@ -22,6 +22,8 @@ pub struct Operation {
     pub access: Access,
     pub path_params: Vec<String>,
     pub header_params: Vec<String>,
+    /// Required query parameters with a sample value each (`month=2026-11`).
+    pub required_query: String,
     pub body: Option<Value>,
     pub streams: bool,
 }
@@ -83,12 +85,26 @@ fn operation(doc: &Value, method: reqwest::Method, path: &str, op: &Value) -> Op
     let streams = op["responses"]["200"]["content"]
         .get("text/event-stream")
         .is_some();
+    let required_query = params
+        .iter()
+        .filter(|p| p["in"] == "query" && p["required"] == true)
+        .map(|p| {
+            let example = p.get("example").cloned();
+            let value = match example.unwrap_or_else(|| sample(doc, &p["schema"])) {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            format!("{}={}", p["name"].as_str().unwrap_or_default(), value)
+        })
+        .collect::<Vec<_>>()
+        .join("&");
     Operation {
         method,
         path: path.to_owned(),
         access: access(op),
         path_params: names_in("path"),
         header_params: names_in("header"),
+        required_query,
         body,
         streams,
     }
