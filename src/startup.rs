@@ -180,6 +180,7 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(reports::routes::configure),
             )
             .split_for_parts();
+        let api = system::doc_rules::complete(api);
         app.app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(api))
             .app_data(web::Data::new(limit))
