@@ -2,6 +2,7 @@
 //! pickup-point dispatch, carrier updates, traceability.
 
 mod claims;
+mod console;
 mod fefo_property;
 mod shipping;
 mod support;
