@@ -20,11 +20,13 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub orders: OrderSettings,
     pub payments: PaymentSettings,
+    pub logistics: LogisticsSettings,
     pub log: LogSettings,
     pub webhooks: WebhookSettings,
     #[serde(default)]
     pub live: LiveSettings,
     #[serde(default)]
+    pub groupbuys: GroupbuySettings,
     pub fulfilment: FulfilmentSettings,
 }
 
@@ -110,10 +112,38 @@ pub struct OrderSettings {
     pub max_lines: usize,
 }
 
+/// The payment provider adapter. With `base_url` empty the adapter calls the
+/// sandbox provider this service serves itself under `/sandbox/payments`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PaymentSettings {
+    /// The provider's name as stored on payments and used in webhook URLs.
+    pub provider: String,
+    /// Serve the sandbox provider (never in production).
     pub sandbox_enabled: bool,
-    pub sandbox_secret: String,
+    pub base_url: String,
+    pub merchant_id: String,
+    pub api_key: String,
+    /// HMAC-SHA256 secret the provider signs its webhooks with.
+    pub webhook_secret: String,
+    /// The header carrying that signature (hex).
+    pub signature_header: String,
+    /// Where the provider sends webhooks; empty means this instance's own URL.
+    pub notify_base_url: String,
+    pub timeout_ms: u64,
+}
+
+/// The logistics provider adapter (bookings, tracking, carrier updates); same
+/// shape as payments, with its sandbox under `/sandbox/logistics`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogisticsSettings {
+    pub provider: String,
+    pub sandbox_enabled: bool,
+    pub base_url: String,
+    pub api_key: String,
+    pub webhook_secret: String,
+    pub signature_header: String,
+    pub notify_base_url: String,
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +176,33 @@ impl WebhookSettings {
     /// http:// and loopback targets: only outside the production profile, and only when allowed.
     pub fn insecure_local_allowed(&self, production: bool) -> bool {
         self.allow_insecure_local && !production
+    }
+}
+
+/// Group-buys: the settlement job, its lease, pickup-code attempts, progress caching.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct GroupbuySettings {
+    /// How often each instance looks for campaigns past their cut-off.
+    pub settle_interval_ms: u64,
+    /// A settling instance must renew its claim within this long, or another takes over.
+    pub settle_lease_secs: i64,
+    /// Wrong pickup codes allowed per leader and point within the window.
+    pub verify_failures: u64,
+    pub verify_window_secs: u64,
+    /// Public campaign progress is cached this long (and dropped on every join).
+    pub progress_cache_secs: u64,
+}
+
+impl Default for GroupbuySettings {
+    fn default() -> Self {
+        Self {
+            settle_interval_ms: 1000,
+            settle_lease_secs: 60,
+            verify_failures: 5,
+            verify_window_secs: 300,
+            progress_cache_secs: 5,
+        }
     }
 }
 

@@ -109,6 +109,7 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     }
     let phones: Vec<&str> = CUSTOMERS.iter().map(|(phone, _)| *phone).collect();
     crate::orders::demo::load(state, &phones).await?;
+    crate::groupbuys::demo::load(state, &phones).await?;
     // Last: the live rooms pin SKUs of the demo catalog.
     crate::live::demo::load(state).await?;
     Ok(())

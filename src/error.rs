@@ -54,6 +54,14 @@ pub enum ErrorCode {
     DeliveryPending,
     PriceOutOfBand,
     StockBelowReserved,
+    /// The group-buy campaign takes no more orders (cut off, settled or cancelled).
+    CampaignClosed,
+    /// The group-buy campaign has not opened yet.
+    CampaignNotStarted,
+    /// The pickup point has no capacity left on the pickup date.
+    PickupPointFull,
+    /// No order awaiting collection at this pickup point has this code.
+    InvalidPickupCode,
     /// Chilled or frozen lines must be packed in cold-chain packaging.
     ColdChainRequired,
     /// Address orders ship with a carrier; pickup-point orders are dispatched.
@@ -61,6 +69,10 @@ pub enum ErrorCode {
     /// The after-sales window after delivery has passed.
     ClaimWindowClosed,
     ServiceUnavailable,
+    /// A payment or logistics provider could not be reached; try again later.
+    ProviderUnavailable,
+    /// A payment or logistics provider refused or garbled a request.
+    ProviderRejected,
     Internal,
 }
 
@@ -70,7 +82,7 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
             InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
-            | PaymentMismatch | PriceOutOfBand | ColdChainRequired => {
+            | PaymentMismatch | PriceOutOfBand | InvalidPickupCode | ColdChainRequired => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -94,13 +106,17 @@ impl ErrorCode {
             | WebhookDisabled
             | DeliveryPending
             | StockBelowReserved
+            | CampaignClosed
+            | CampaignNotStarted
+            | PickupPointFull
             | WrongDestination
             | ClaimWindowClosed => StatusCode::CONFLICT,
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }
             RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
-            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceUnavailable | ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProviderRejected => StatusCode::BAD_GATEWAY,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -9,6 +9,8 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod fulfilment;
+pub mod groupbuys;
+pub mod integrations;
 pub mod live;
 pub mod orders;
 pub mod platform;

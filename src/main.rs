@@ -2,6 +2,7 @@
 //! A thin shim over the library; all behaviour lives in `gongfang::*`.
 
 use std::io::Read;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
@@ -130,13 +131,17 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(settings: Settings, with_demo: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let app = Application::build(settings).await?;
-    if with_demo && demo::load_if_empty(app.state()).await? {
+    let state = app.state().clone();
+    let port = app.port();
+    // Demo payments go through the sandbox provider over HTTP, so serve first
+    // and stay unready (`/readyz` 503) until the demo is in.
+    state.starting.store(with_demo, Ordering::Release);
+    let server = tokio::spawn(app.run_until_stopped());
+    if with_demo && demo::load_if_empty(&state).await? {
         println!("Loaded demo data.");
     }
-    let base = format!(
-        "http://{}",
-        display_addr(&app.state().settings.server.bind, app.port())
-    );
+    state.starting.store(false, Ordering::Release);
+    let base = format!("http://{}", display_addr(&state.settings.server.bind, port));
     println!(
         "Gongfang is listening on {base} (ready in {} ms)",
         started.elapsed().as_millis()
@@ -147,14 +152,20 @@ async fn serve(settings: Settings, with_demo: bool) -> anyhow::Result<()> {
     if with_demo {
         println!("Demo accounts:\n{}", demo::accounts_summary());
     }
-    app.run_until_stopped().await
+    server.await?
 }
 
-async fn seed_demo(settings: Settings) -> anyhow::Result<()> {
-    let conn = db::connect(&settings.database).await?;
-    db::migrate(&conn).await?;
-    let state = build_state(settings, conn)?;
-    if demo::load_if_empty(&state).await? {
+/// Seeding pays demo orders through the sandbox provider, which is served over
+/// HTTP, so a private instance listens on a loopback port meanwhile.
+async fn seed_demo(mut settings: Settings) -> anyhow::Result<()> {
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.webhooks.worker_enabled = false;
+    let app = Application::build(settings).await?;
+    let state = app.state().clone();
+    let server = tokio::spawn(app.run_until_stopped());
+    let loaded = demo::load_if_empty(&state).await;
+    server.abort();
+    if loaded? {
         println!("Demo data loaded.\n{}", demo::accounts_summary());
     } else {
         println!("The database already has workshops; demo data not loaded again.");

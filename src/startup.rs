@@ -18,8 +18,10 @@ use crate::auth::password::Passwords;
 use crate::catalog::cache::CatalogCache;
 use crate::catalog::invalidation::Listener as CatalogListener;
 use crate::config::Settings;
+use crate::integrations::logistics::Logistics;
+use crate::integrations::payments::Providers;
+use crate::integrations::{SelfAddress, sandbox};
 use crate::live::LiveHub;
-use crate::orders::provider::Providers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
@@ -28,7 +30,7 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, fulfilment, live, orders, system, webhooks, workshops};
+use crate::{auth, catalog, fulfilment, groupbuys, live, orders, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,
@@ -52,6 +54,7 @@ impl Application {
         let catalog_listener = CatalogListener::subscribe(&state);
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
+        state.own_address.set(own_base_url(&listener)?);
         let worker = Worker::new(state.clone())?;
         let server = run_server(listener, state.clone())?;
         Ok(Self {
@@ -87,6 +90,7 @@ impl Application {
             () = expiry => Ok(()),
             () = live::flash::run_listener(self.state.clone()) => Ok(()),
             () = live::deals::run_sweeper(self.state.clone()) => Ok(()),
+            () = groupbuys::settlement::run(self.state.clone()) => Ok(()),
             () = self.catalog_listener.run() => Ok(()),
             () = &mut worker => Ok(()),
         };
@@ -106,6 +110,8 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         None
     };
     let live = LiveHub::new(redis.clone(), &settings.live, db.clone());
+    let own = SelfAddress::default();
+    let production = settings.is_production();
     Ok(AppState {
         db,
         cache: Cache::new(&settings.cache, redis.clone()),
@@ -114,17 +120,36 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         live,
         flash: live::flash::FlashDesk::new(settings.live.flash_batching),
         passwords: Passwords::new(&settings.auth)?,
-        payments: Providers::new(&settings.payments),
+        payments: Providers::new(&settings.payments, own.clone(), production)?,
+        logistics: Logistics::new(&settings.logistics, own.clone(), production)?,
+        own_address: own,
+        starting: Arc::default(),
         session_pricing: Arc::new(live::LivePricing),
+        refund_observer: Arc::new(groupbuys::commission::CommissionReversal),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),
     })
+}
+
+/// How this instance reaches itself: the bound address, loopback if it bound all interfaces.
+fn own_base_url(listener: &TcpListener) -> anyhow::Result<String> {
+    let mut addr = listener.local_addr()?;
+    if addr.ip().is_unspecified() {
+        let loopback: std::net::IpAddr = if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        };
+        addr.set_ip(loopback);
+    }
+    Ok(format!("http://{addr}"))
 }
 
 fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let metrics = metrics(&state.metrics)?;
     let server_settings = state.settings.server.clone();
     let limit = JsonLimit(server_settings.json_limit_bytes);
+    let sandboxes = state.payments.sandbox().is_some() || state.logistics.sandbox().is_some();
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
@@ -138,6 +163,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure)
+                    .configure(groupbuys::routes::configure)
+                    .configure(groupbuys::pickup_routes::configure)
                     .configure(catalog::routes::configure)
                     .configure(fulfilment::routes::configure)
                     .configure(fulfilment::claim_routes::configure),
@@ -164,6 +191,11 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                 "/console/console.css",
                 web::get().to(fulfilment::console::console_css),
             )
+            .configure(|cfg| {
+                if sandboxes {
+                    sandbox::configure(cfg);
+                }
+            })
             .default_service(web::to(problems::not_found))
             .wrap(ErrorHandlers::new().default_handler(problems::rewrite_plain_errors))
             .wrap(metrics.clone())

@@ -8,8 +8,11 @@ use sea_orm::DatabaseConnection;
 use crate::auth::password::Passwords;
 use crate::catalog::cache::CatalogCache;
 use crate::config::Settings;
+use crate::integrations::SelfAddress;
+use crate::integrations::logistics::Logistics;
+use crate::integrations::payments::Providers;
 use crate::live::LiveHub;
-use crate::orders::provider::Providers;
+use crate::orders::refunds::RefundObserver;
 use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -24,8 +27,15 @@ pub struct AppState {
     pub flash: crate::live::flash::FlashDesk,
     pub passwords: Passwords,
     pub payments: Providers,
+    pub logistics: Logistics,
+    /// This instance's own base URL once it listens (sandbox providers call back here).
+    pub own_address: SelfAddress,
+    /// Set while the instance loads demo data: `/readyz` answers 503 meanwhile.
+    pub starting: Arc<std::sync::atomic::AtomicBool>,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
+    /// Told of every refund inside its transaction (group-buy commissions).
+    pub refund_observer: Arc<dyn RefundObserver>,
     /// Ready-to-send catalog answers, kept in this process.
     pub catalog: CatalogCache,
     pub settings: Arc<Settings>,

@@ -11,6 +11,7 @@ mod m20261129_000005_allotments;
 mod m20261129_000030_webhooks;
 mod m20261129_000040_live;
 mod m20261129_000050_deals;
+mod m20261129_000060_groupbuys;
 mod m20261129_000070_fulfilment;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000030_webhooks::Migration),
             Box::new(m20261129_000040_live::Migration),
             Box::new(m20261129_000050_deals::Migration),
+            Box::new(m20261129_000060_groupbuys::Migration),
             Box::new(m20261129_000070_fulfilment::Migration),
         ]
     }

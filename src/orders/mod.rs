@@ -11,7 +11,6 @@ pub mod expiry;
 pub mod idempotency;
 pub mod model;
 pub mod payments;
-pub mod provider;
 pub mod queries;
 pub mod refunds;
 pub mod routes;

@@ -169,13 +169,9 @@ pub struct PaymentView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartPaymentRequest {
-    /// Only `sandbox` is built in.
-    #[serde(default = "default_provider")]
-    pub provider: String,
-}
-
-fn default_provider() -> String {
-    "sandbox".into()
+    /// The configured provider's name (`sandbox` out of the box); omit it for that one.
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -204,8 +200,8 @@ pub struct RefundView {
     pub created_at: DateTime<Utc>,
 }
 
-/// The webhook body the sandbox provider sends (signed with HMAC-SHA256 over
-/// the raw body, hex, in `Sandbox-Signature`).
+/// The webhook body a payment provider sends, signed with HMAC-SHA256 over the
+/// raw body (hex) in the configured header (`Sandbox-Signature` for the sandbox).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProviderEvent {
     pub event_id: String,

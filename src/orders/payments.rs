@@ -34,7 +34,7 @@ pub async fn start_payment(
         ));
     }
     let amount = order.total_fen - order.paid_fen;
-    let started = provider.start(order.id, amount);
+    let started = provider.start(order.id, amount).await?;
     let txn = db::begin_write(&state.db).await?;
     let row = payment::ActiveModel {
         order_id: Set(order.id),
@@ -164,17 +164,24 @@ async fn fail(state: &AppState, event: &ProviderEvent) -> AppResult<()> {
     Ok(())
 }
 
-/// The sandbox "pays": it signs its own webhook and sends it down the real path.
+/// The sandbox "pays": the sandbox provider signs its webhook and posts it to
+/// our webhook endpoint over HTTP, exactly as a real provider would.
 pub async fn sandbox_succeed(
     state: &AppState,
     viewer: Viewer,
     provider_ref: &str,
 ) -> AppResult<PaymentView> {
-    let provider = state.payments.get(super::provider::SANDBOX)?;
     let payment = find_payment(&state.db, provider_ref).await?;
     find_order(&state.db, viewer, payment.order_id).await?;
-    let (signature, body) = provider.sandbox_success_webhook(provider_ref, payment.amount_fen);
-    handle_webhook(state, provider.name(), Some(&signature), &body).await?;
+    let provider = state.payments.get(&payment.provider)?;
+    let approved = provider
+        .approve_in_sandbox(provider_ref, payment.amount_fen)
+        .await?;
+    if approved.notify_status >= 500 {
+        return Err(AppError::unavailable(
+            "the payment notification failed; try again",
+        ));
+    }
     let payment = find_payment(&state.db, provider_ref).await?;
     Ok(payment_view(payment, json!({})))
 }

@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -102,16 +103,136 @@ pub async fn cancel_order(
     get_order(&state.db, Viewer::Customer(customer_id), order_id).await
 }
 
-/// Refunds `lines` (or everything left) of a paid order inside `db`'s
-/// transaction; the provider is called and the refund recorded.
+/// What a refund takes back: units of some lines (`None`: everything left,
+/// shipping too), or only money, such as a group-buy tier-price difference
+/// that leaves the goods with the buyer.
+#[derive(Debug, Clone, Copy)]
+pub enum Take<'a> {
+    Lines(Option<&'a [RefundLineRequest]>),
+    Amount(i64),
+}
+
+/// Refunds a paid order inside `db` and asks the provider at once.
 pub async fn refund_in(
     state: &AppState,
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     order: &order::Model,
     lines: Option<&[RefundLineRequest]>,
     reason: &str,
     actor_id: Option<i64>,
 ) -> AppResult<RefundView> {
+    let applied = apply(db, order, Take::Lines(lines), reason, actor_id).await?;
+    let provider = state.payments.get(&applied.payment.provider)?;
+    let provider_ref = provider
+        .refund(
+            &applied.refund_no,
+            &applied.payment.provider_ref,
+            applied.amount,
+        )
+        .await?;
+    let row = insert_refund(
+        db,
+        order,
+        &applied,
+        reason,
+        &provider_ref,
+        "succeeded",
+        actor_id,
+    )
+    .await?;
+    announce(state, db, order, &row).await?;
+    Ok(refund_view(row))
+}
+
+/// Records a refund as `pending` inside `db` without calling the provider.
+/// After commit, `send_pending` asks the provider with the refund's id as its
+/// idempotency key, so a caller resumed after a crash never pays out twice.
+pub async fn record_pending_in(
+    state: &AppState,
+    db: &DatabaseTransaction,
+    order: &order::Model,
+    take: Take<'_>,
+    reason: &str,
+    actor_id: Option<i64>,
+) -> AppResult<refund::Model> {
+    let applied = apply(db, order, take, reason, actor_id).await?;
+    let row = insert_refund(db, order, &applied, reason, "", "pending", actor_id).await?;
+    announce(state, db, order, &row).await?;
+    Ok(row)
+}
+
+/// Asks the provider for a pending refund and marks it succeeded; false when
+/// it was not pending (already sent).
+pub async fn send_pending(state: &AppState, refund_id: i64) -> AppResult<bool> {
+    let Some(row) = refund::Entity::find_by_id(refund_id).one(&state.db).await? else {
+        return Err(AppError::not_found("refund"));
+    };
+    if row.status != "pending" {
+        return Ok(false);
+    }
+    let payment = payment::Entity::find_by_id(row.payment_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("payment"))?;
+    let provider = state.payments.get(&payment.provider)?;
+    let key = format!("refund-{}", row.id);
+    let provider_ref = provider
+        .refund(&key, &payment.provider_ref, row.amount_fen)
+        .await?;
+    changed(
+        &state.db,
+        "UPDATE refunds SET status = 'succeeded', provider_ref = $1 WHERE id = $2 AND status = 'pending'",
+        vec![provider_ref.into(), row.id.into()],
+    )
+    .await
+}
+
+/// Pending refunds of these orders (to resume sending them).
+pub async fn pending_of(
+    db: &impl ConnectionTrait,
+    order_ids: Vec<i64>,
+) -> AppResult<Vec<refund::Model>> {
+    Ok(refund::Entity::find()
+        .filter(refund::Column::OrderId.is_in(order_ids))
+        .filter(refund::Column::Status.eq("pending"))
+        .order_by_asc(refund::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Lets a higher domain react inside the refund's transaction (a group-buy
+/// leader's commission is reversed when a collected order is refunded).
+#[async_trait::async_trait]
+pub trait RefundObserver: Send + Sync {
+    async fn refunded(&self, db: &DatabaseTransaction, order_id: i64) -> AppResult<()>;
+}
+
+/// Used until a domain installs its own.
+pub struct NoRefundObserver;
+
+#[async_trait::async_trait]
+impl RefundObserver for NoRefundObserver {
+    async fn refunded(&self, _: &DatabaseTransaction, _: i64) -> AppResult<()> {
+        Ok(())
+    }
+}
+
+/// The database effects shared by every refund.
+struct Applied {
+    amount: i64,
+    lines_json: String,
+    payment: payment::Model,
+    /// Our refund number for the provider (its idempotency key).
+    refund_no: String,
+}
+
+async fn apply(
+    db: &DatabaseTransaction,
+    order: &order::Model,
+    take: Take<'_>,
+    reason: &str,
+    actor_id: Option<i64>,
+) -> AppResult<Applied> {
     let status = OrderStatus::parse(&order.status)
         .filter(|s| s.is_paid_state())
         .ok_or_else(|| {
@@ -120,6 +241,68 @@ pub async fn refund_in(
                 "only a paid order can be refunded",
             )
         })?;
+    let (amount, selection) = match take {
+        Take::Amount(amount) => (amount, Vec::new()),
+        Take::Lines(lines) => take_lines(db, order, lines).await?,
+    };
+    if amount <= 0 {
+        return Err(AppError::new(
+            ErrorCode::RefundExceedsPayment,
+            "nothing is left to refund",
+        ));
+    }
+    let payment = paid_payment(db, order.id).await?;
+    let refunded_after = take_refund_amount(db, order.id, amount).await?;
+    for (line, quantity) in &selection {
+        if status.is_unshipped() {
+            stock::restock(db, order.workshop_id, line.sku_id, *quantity, order.id).await?;
+        }
+        stock::uncount_purchase(
+            db,
+            order.customer_id,
+            &format!("sku:{}", line.sku_id),
+            *quantity,
+        )
+        .await?;
+    }
+    let everything = matches!(take, Take::Lines(_))
+        && order_line::Entity::find()
+            .filter(order_line::Column::OrderId.eq(order.id))
+            .all(db)
+            .await
+            .map(|all| remaining_units(&all) == 0)?;
+    if everything && status.can_become(OrderStatus::Refunded) {
+        transition(
+            db,
+            order.id,
+            status,
+            OrderStatus::Refunded,
+            actor_id,
+            reason,
+        )
+        .await?;
+    }
+    let lines_json: Vec<_> = selection
+        .iter()
+        .map(|(l, q)| json!({"line_id": l.id, "quantity": q}))
+        .collect();
+    Ok(Applied {
+        amount,
+        lines_json: json!(lines_json).to_string(),
+        payment,
+        // Refunded totals only grow, so this number names this refund and no
+        // other: if the transaction is lost after the provider call, a retry reuses it.
+        refund_no: format!("gf-rf-{}-{refunded_after}", order.id),
+    })
+}
+
+/// Takes the selected units off their lines; the amount is their price, or
+/// everything still paid (shipping too) when no unit is left.
+async fn take_lines(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+    lines: Option<&[RefundLineRequest]>,
+) -> AppResult<(i64, Vec<(order_line::Model, i64)>)> {
     let all_lines = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(order.id))
         .all(db)
@@ -138,56 +321,17 @@ pub async fn refund_in(
     if everything {
         amount = order.paid_fen - order.refunded_fen; // shipping too
     }
-    if amount <= 0 {
-        return Err(AppError::new(
-            ErrorCode::RefundExceedsPayment,
-            "nothing is left to refund",
-        ));
-    }
-    let payment = paid_payment(db, order.id).await?;
-    take_refund_amount(db, order.id, amount).await?;
-    for (line, quantity) in &selection {
-        if status.is_unshipped() {
-            stock::restock(db, order.workshop_id, line.sku_id, *quantity, order.id).await?;
-        }
-        stock::uncount_purchase(
-            db,
-            order.customer_id,
-            &format!("sku:{}", line.sku_id),
-            *quantity,
-        )
-        .await?;
-    }
-    if everything && status.can_become(OrderStatus::Refunded) {
-        transition(
-            db,
-            order.id,
-            status,
-            OrderStatus::Refunded,
-            actor_id,
-            reason,
-        )
-        .await?;
-    }
-    let provider = state.payments.get(&payment.provider)?;
-    let provider_ref = provider.refund(&payment.provider_ref, amount).await?;
-    let lines_json: Vec<_> = selection
-        .iter()
-        .map(|(l, q)| json!({"line_id": l.id, "quantity": q}))
-        .collect();
-    let row = insert_refund(
-        db,
-        order,
-        &payment,
-        amount,
-        json!(lines_json).to_string(),
-        reason,
-        &provider_ref,
-        actor_id,
-    )
-    .await?;
-    let data =
-        json!({"order_id": order.id, "refund_id": row.id, "amount_fen": amount, "reason": reason});
+    Ok((amount, selection))
+}
+
+/// The refund's event, and the higher domains' reaction, in the same transaction.
+async fn announce(
+    state: &AppState,
+    db: &DatabaseTransaction,
+    order: &order::Model,
+    row: &refund::Model,
+) -> AppResult<()> {
+    let data = json!({"order_id": order.id, "refund_id": row.id, "amount_fen": row.amount_fen, "reason": row.reason});
     outbox::enqueue(
         db,
         order.workshop_id,
@@ -196,7 +340,7 @@ pub async fn refund_in(
         &data,
     )
     .await?;
-    Ok(refund_view(row))
+    state.refund_observer.refunded(db, order.id).await
 }
 
 /// A payment confirmed for an order that had expired or been cancelled is
@@ -215,17 +359,25 @@ pub async fn refund_late_payment(
     )
     .await?;
     let provider = state.payments.get(&payment.provider)?;
-    let provider_ref = provider.refund(&payment.provider_ref, amount).await?;
+    let refund_no = format!("gf-rf-late-{}", payment.id);
+    let provider_ref = provider
+        .refund(&refund_no, &payment.provider_ref, amount)
+        .await?;
     let reason = "payment arrived after the order was closed";
     let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
+    let applied = Applied {
+        amount,
+        lines_json: "[]".into(),
+        payment: payment.clone(),
+        refund_no,
+    };
     insert_refund(
         db,
         order,
-        payment,
-        amount,
-        "[]".into(),
+        &applied,
         reason,
         &provider_ref,
+        "succeeded",
         None,
     )
     .await?;
@@ -309,7 +461,7 @@ async fn take_refund_amount(
     db: &impl ConnectionTrait,
     order_id: i64,
     amount: i64,
-) -> AppResult<()> {
+) -> AppResult<i64> {
     let ok = changed(
         db,
         "UPDATE orders SET refunded_fen = refunded_fen + $1, updated_at = $2 WHERE id = $3 AND refunded_fen + $1 <= paid_fen",
@@ -317,7 +469,12 @@ async fn take_refund_amount(
     )
     .await?;
     if ok {
-        Ok(())
+        // The row is ours until commit, so this is the total our update made.
+        let order = order::Entity::find_by_id(order_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found("order"))?;
+        Ok(order.refunded_fen)
     } else {
         Err(AppError::new(
             ErrorCode::RefundExceedsPayment,
@@ -341,25 +498,23 @@ async fn paid_payment(db: &impl ConnectionTrait, order_id: i64) -> AppResult<pay
         })
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn insert_refund(
     db: &impl ConnectionTrait,
     order: &order::Model,
-    payment: &payment::Model,
-    amount: i64,
-    lines: String,
+    applied: &Applied,
     reason: &str,
     provider_ref: &str,
+    status: &str,
     actor_id: Option<i64>,
 ) -> AppResult<refund::Model> {
     Ok(refund::ActiveModel {
         order_id: Set(order.id),
-        payment_id: Set(payment.id),
-        amount_fen: Set(amount),
-        lines: Set(lines),
+        payment_id: Set(applied.payment.id),
+        amount_fen: Set(applied.amount),
+        lines: Set(applied.lines_json.clone()),
         reason: Set(reason.to_owned()),
         provider_ref: Set(provider_ref.to_owned()),
-        status: Set("succeeded".into()),
+        status: Set(status.to_owned()),
         created_by: Set(actor_id),
         created_at: Set(Utc::now()),
         ..Default::default()

@@ -177,7 +177,9 @@ async fn start_payment(
                 state,
                 caller.account_id,
                 order_id,
-                &body.provider,
+                body.provider
+                    .as_deref()
+                    .unwrap_or(state.payments.default_provider()),
                 claim.as_ref(),
             )
             .await?;
@@ -214,9 +216,14 @@ async fn payment_webhook(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let header = state
+        .payments
+        .get(&path)
+        .map(|p| p.signature_header().to_owned())
+        .unwrap_or_default();
     let signature = req
         .headers()
-        .get(super::provider::SANDBOX_SIGNATURE_HEADER)
+        .get(header.as_str())
         .and_then(|v| v.to_str().ok());
     payments::handle_webhook(&state, &path, signature, &body).await?;
     Ok(HttpResponse::NoContent().finish())

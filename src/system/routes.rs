@@ -20,7 +20,8 @@ pub struct Health {
 
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` when the database answers (the cache is optional).
+    /// `ready` when the database answers (the cache is optional); `starting`
+    /// while demo data loads.
     pub status: &'static str,
     /// `up` or `down`.
     pub database: &'static str,
@@ -37,8 +38,8 @@ async fn healthz() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
 
-/// Database and cache reachability: 503 when the database is down, 200 with
-/// `cache: down` when only the cache is.
+/// Database and cache reachability: 503 when the database is down or the
+/// instance is still starting, 200 with `cache: down` when only the cache is.
 #[utoipa::path(
     tag = "system",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness))
@@ -46,13 +47,19 @@ async fn healthz() -> web::Json<Health> {
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let (database_up, cache_up) = tokio::join!(db::is_up(&state.db), state.cache.is_up());
+    let starting = state.starting.load(std::sync::atomic::Ordering::Acquire);
+    let ready = database_up && !starting;
     let body = Readiness {
-        status: if database_up { "ready" } else { "not_ready" },
+        status: match (ready, starting) {
+            (true, _) => "ready",
+            (false, true) => "starting",
+            (false, false) => "not_ready",
+        },
         database: up_down(database_up),
         cache: up_down(cache_up),
         cache_kind: state.cache.kind(),
     };
-    if database_up {
+    if ready {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable()

@@ -45,7 +45,7 @@ fn free_port() -> u16 {
 async fn wait_until_up(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if let Ok(res) = client.get(format!("{base}/healthz")).send().await
+        if let Ok(res) = client.get(format!("{base}/readyz")).send().await
             && res.status() == StatusCode::OK
         {
             return;

@@ -113,7 +113,12 @@ async fn clients_cannot_set_prices_totals_status_or_owner() {
 
 #[tokio::test]
 async fn five_hundred_buyers_race_for_one_hundred_units_and_expired_orders_give_them_back() {
-    let app = spawn_app_with(|s| s.orders.payment_window_secs = 3).await;
+    let app = spawn_app_with(|s| {
+        s.orders.payment_window_secs = 3;
+        // 500 shoppers register at once: wait for a connection rather than shed load.
+        s.database.acquire_timeout_ms = 30_000;
+    })
+    .await;
     let admin = app.admin().await;
     let shop = app.workshop(&admin, "16003").await;
     let sku = app

@@ -80,7 +80,7 @@ async fn a_webhook_with_a_bad_signature_is_401_and_changes_nothing() {
 #[tokio::test]
 async fn a_duplicate_or_late_failure_delivery_is_harmless() {
     let app = spawn_app().await;
-    let secret = app.state.settings.payments.sandbox_secret.clone();
+    let secret = app.state.settings.payments.webhook_secret.clone();
     let admin = app.admin().await;
     let shop = app.workshop(&admin, "17002").await;
     let sku = app
@@ -126,7 +126,7 @@ async fn a_duplicate_or_late_failure_delivery_is_harmless() {
 #[tokio::test]
 async fn a_payment_after_expiry_is_refunded_and_the_order_stays_cancelled() {
     let app = spawn_app_with(|s| s.orders.payment_window_secs = 1).await;
-    let secret = app.state.settings.payments.sandbox_secret.clone();
+    let secret = app.state.settings.payments.webhook_secret.clone();
     let admin = app.admin().await;
     let shop = app.workshop(&admin, "17003").await;
     let sku = app
@@ -168,7 +168,7 @@ async fn payments_racing_expiry_end_with_exactly_one_winner_per_order() {
         s.orders.expiry_interval_ms = 20;
     })
     .await;
-    let secret = app.state.settings.payments.sandbox_secret.clone();
+    let secret = app.state.settings.payments.webhook_secret.clone();
     let admin = app.admin().await;
     let shop = app.workshop(&admin, "17004").await;
     let sku = app

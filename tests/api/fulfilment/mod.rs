@@ -4,6 +4,7 @@
 mod claims;
 mod console;
 mod fefo_property;
+mod groupbuy;
 mod shipping;
 mod support;
 mod trace;
