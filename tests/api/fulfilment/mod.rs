@@ -3,6 +3,7 @@
 
 mod claims;
 mod console;
+mod docs;
 mod fefo_property;
 mod groupbuy;
 mod shipping;
