@@ -112,6 +112,8 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     crate::groupbuys::demo::load(state, &phones).await?;
     // Last: the live rooms pin SKUs of the demo catalog.
     crate::live::demo::load(state).await?;
+    // After the live rooms: the ledger's demo sells in them.
+    crate::ledger::demo::load(state, &phones).await?;
     Ok(())
 }
 

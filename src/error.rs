@@ -54,6 +54,8 @@ pub enum ErrorCode {
     DeliveryPending,
     PriceOutOfBand,
     StockBelowReserved,
+    /// A payout larger than what the workshop owes the farmer.
+    PayoutExceedsBalance,
     /// The group-buy campaign takes no more orders (cut off, settled or cancelled).
     CampaignClosed,
     /// The group-buy campaign has not opened yet.
@@ -106,6 +108,7 @@ impl ErrorCode {
             | WebhookDisabled
             | DeliveryPending
             | StockBelowReserved
+            | PayoutExceedsBalance
             | CampaignClosed
             | CampaignNotStarted
             | PickupPointFull

@@ -10,7 +10,7 @@ use gongfang::auth::service::AdminOutcome;
 use gongfang::config::Settings;
 use gongfang::platform::{db, telemetry};
 use gongfang::startup::{Application, build_state};
-use gongfang::{auth, demo};
+use gongfang::{auth, demo, ledger};
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +55,16 @@ enum Command {
         #[arg(long)]
         deal_quantity: Option<i64>,
         #[arg(long, default_value = "bench/out")]
+        out: std::path::PathBuf,
+    },
+    /// Export a month's farmer statements of a workshop as CSV (UTF-8 with BOM).
+    ExportStatements {
+        #[arg(long)]
+        workshop: i64,
+        /// The month, e.g. 2026-11 (China time).
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
         out: std::path::PathBuf,
     },
     /// Platform administration.
@@ -122,6 +132,11 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::ExportStatements {
+            workshop,
+            month,
+            out,
+        } => export_statements(settings, workshop, &month, &out).await,
         Command::Admin {
             command: AdminCommand::Create { phone },
         } => create_admin(settings, &phone).await,
@@ -170,6 +185,26 @@ async fn seed_demo(mut settings: Settings) -> anyhow::Result<()> {
     } else {
         println!("The database already has workshops; demo data not loaded again.");
     }
+    Ok(())
+}
+
+async fn export_statements(
+    settings: Settings,
+    workshop: i64,
+    month: &str,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let conn = db::connect(&settings.database).await?;
+    db::migrate(&conn).await?;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} farmers")?
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("statements {month}"));
+    let written = ledger::export::export_month(&conn, workshop, month, out, &bar)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    println!("{written} farmer statements written to {}", out.display());
     Ok(())
 }
 

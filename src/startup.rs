@@ -22,6 +22,7 @@ use crate::integrations::logistics::Logistics;
 use crate::integrations::payments::Providers;
 use crate::integrations::{SelfAddress, sandbox};
 use crate::live::LiveHub;
+use crate::orders::refunds::RefundObservers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
@@ -30,7 +31,10 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, fulfilment, groupbuys, live, orders, system, webhooks, workshops};
+use crate::{
+    auth, catalog, fulfilment, groupbuys, ledger, live, orders, reports, system, webhooks,
+    workshops,
+};
 
 pub struct Application {
     port: u16,
@@ -125,7 +129,11 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         own_address: own,
         starting: Arc::default(),
         session_pricing: Arc::new(live::LivePricing),
-        refund_observer: Arc::new(groupbuys::commission::CommissionReversal),
+        lot_receipts: Arc::new(ledger::LedgerHooks),
+        refund_observer: Arc::new(RefundObservers(vec![
+            Arc::new(groupbuys::commission::CommissionReversal),
+            Arc::new(ledger::LedgerHooks),
+        ])),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),
     })
@@ -167,7 +175,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(groupbuys::pickup_routes::configure)
                     .configure(catalog::routes::configure)
                     .configure(fulfilment::routes::configure)
-                    .configure(fulfilment::claim_routes::configure),
+                    .configure(fulfilment::claim_routes::configure)
+                    .configure(ledger::routes::configure)
+                    .configure(reports::routes::configure),
             )
             .split_for_parts();
         app.app_data(web::Data::new(state.clone()))
@@ -177,6 +187,7 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
             .app_data(web::QueryConfig::default().error_handler(problems::query_error))
             .route("/api/openapi.json", web::get().to(docs::openapi_json))
             .route("/docs", web::get().to(docs::docs_page))
+            .configure(reports::page::configure)
             .route(
                 "/docs/swagger-ui-bundle.js",
                 web::get().to(docs::swagger_js),

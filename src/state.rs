@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
 use crate::catalog::cache::CatalogCache;
+use crate::catalog::lots::receipts::LotReceipts;
 use crate::config::Settings;
 use crate::integrations::SelfAddress;
 use crate::integrations::logistics::Logistics;
@@ -34,7 +35,10 @@ pub struct AppState {
     pub starting: Arc<std::sync::atomic::AtomicBool>,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
-    /// Told of every refund inside its transaction (group-buy commissions).
+    /// Told of every lot received (the ledger records the guaranteed purchase).
+    pub lot_receipts: Arc<dyn LotReceipts>,
+    /// Told of every refund inside its transaction (group-buy commissions,
+    /// the ledger's reversals).
     pub refund_observer: Arc<dyn RefundObserver>,
     /// Ready-to-send catalog answers, kept in this process.
     pub catalog: CatalogCache,

@@ -547,3 +547,16 @@ fn refund_view(r: refund::Model) -> RefundView {
         created_at: r.created_at,
     }
 }
+
+/// Several observers, told in order (group-buy commissions, the ledger).
+pub struct RefundObservers(pub Vec<std::sync::Arc<dyn RefundObserver>>);
+
+#[async_trait::async_trait]
+impl RefundObserver for RefundObservers {
+    async fn refunded(&self, db: &DatabaseTransaction, order_id: i64) -> AppResult<()> {
+        for observer in &self.0 {
+            observer.refunded(db, order_id).await?;
+        }
+        Ok(())
+    }
+}

@@ -4,6 +4,7 @@
 pub mod bus;
 pub mod cache;
 pub mod crypto;
+pub mod csv;
 pub mod db;
 pub mod json;
 pub mod metrics;

@@ -65,6 +65,10 @@ use crate::live::viewers::ViewerStats;
         (name = "stock", description = "Stock adjustments and the movement ledger on_hand sums from"),
         (name = "lots", description = "Produce lots received from farmers, expiry and write-offs"),
         (name = "farmers", description = "Farmer households supplying a workshop"),
+        (name = "ledger", description = "The common-prosperity ledger: farmer contracts (兜底收购), the premium split rule, \
+            sale splits to the fen, append-only ledger entries, farmer statements and payouts"),
+        (name = "reports", description = "Workshop reports (JSON, CSV, SVG charts) and the platform overview; \
+            the HTML report page is /reports/workshops/{id}"),
         (name = "groupbuys", description = "Community group-buys (社区团购): leaders and pickup points, campaigns with \
             tier prices and a cut-off, joining, settlement (tier differences refunded, or everyone refunded), \
             pickup codes and leader commission. Events: groupbuy.opened, groupbuy.succeeded, groupbuy.failed, \

@@ -11,6 +11,7 @@ mod fixtures;
 mod fulfilment;
 mod groupbuys;
 mod helpers;
+mod ledger;
 mod live_events;
 mod live_items;
 mod live_load;

@@ -2,6 +2,7 @@
 //! stock; lots are listed soonest expiry first; expired lots are written off.
 
 pub mod model;
+pub mod receipts;
 pub mod routes;
 pub mod service;
 pub mod write_off;

@@ -77,6 +77,7 @@ pub async fn receive_lot(
         created_by: Some(by),
     };
     ledger::apply_movement(&txn, receipt).await?;
+    state.lot_receipts.received(&txn, &row, by).await?;
     txn.commit().await?;
     invalidation::invalidate_products(state, &[sku.product_id]).await;
     Ok(LotView::new(row, &farmer))

@@ -1,0 +1,10 @@
+//! The common-prosperity ledger: guaranteed purchase, the premium split to the
+//! fen, reversals, append-only rows, payouts, statements, reports and exports.
+
+mod conservation;
+mod export;
+mod fixtures;
+mod payouts;
+mod purchases;
+mod reports;
+mod splits;
