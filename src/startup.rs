@@ -194,6 +194,15 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                 web::get().to(docs::swagger_js),
             )
             .route("/docs/swagger-ui.css", web::get().to(docs::swagger_css))
+            .route("/console", web::get().to(fulfilment::console::console_page))
+            .route(
+                "/console/console.js",
+                web::get().to(fulfilment::console::console_js),
+            )
+            .route(
+                "/console/console.css",
+                web::get().to(fulfilment::console::console_css),
+            )
             .configure(|cfg| {
                 if sandboxes {
                     sandbox::configure(cfg);

@@ -4,6 +4,7 @@
 pub mod claim_model;
 pub mod claim_routes;
 pub mod claims;
+pub mod console;
 pub mod fefo;
 pub mod model;
 pub mod picklist;

@@ -7,6 +7,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorCode, FieldError, Problem};
+use crate::fulfilment::console;
 use crate::live::events::EventKind;
 use crate::live::model::{
     Explaining, ItemUnpinned, ItemsReordered, PinnedItemView, PriceChanged, SessionChanged,
@@ -21,7 +22,16 @@ use crate::live::viewers::ViewerStats;
             live sessions, flash deals, group-buys, fulfilment and farmers' income. \
             Money is integer fen; times are RFC 3339 UTC; errors are application/problem+json.",
     ),
-    paths(openapi_json, docs_page, swagger_js, swagger_css, metrics),
+    paths(
+        openapi_json,
+        docs_page,
+        swagger_js,
+        swagger_css,
+        metrics,
+        console::console_page,
+        console::console_js,
+        console::console_css
+    ),
     components(schemas(
         Problem,
         ErrorCode,

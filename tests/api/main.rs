@@ -3,6 +3,7 @@
 
 mod abuse;
 mod auth;
+mod browser;
 mod catalog;
 mod cli;
 mod deals;

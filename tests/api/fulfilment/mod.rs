@@ -2,7 +2,10 @@
 //! pickup-point dispatch, carrier updates, traceability.
 
 mod claims;
+mod console;
+mod docs;
 mod fefo_property;
+mod groupbuy;
 mod shipping;
 mod support;
 mod trace;

@@ -5,4 +5,4 @@ mod campaigns;
 mod demo;
 mod pickup;
 mod settlement;
-mod support;
+pub mod support;
