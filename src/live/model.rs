@@ -100,20 +100,32 @@ pub struct ExplainingRequest {
     pub item_id: Option<i64>,
 }
 
+/// One struct per listing with its page fields, so an unknown query
+/// parameter is refused (two extractors over one query string cannot).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct SessionFilter {
     /// Only this workshop's sessions.
     pub workshop_id: Option<i64>,
     /// Only sessions in this status.
     pub status: Option<SessionStatus>,
+    /// Items per page (default 20, at most 100; larger values are clamped).
+    pub limit: Option<u64>,
+    /// Opaque cursor from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct StatusFilter {
     /// Only sessions in this status.
     pub status: Option<SessionStatus>,
+    /// Items per page (default 20, at most 100; larger values are clamped).
+    pub limit: Option<u64>,
+    /// Opaque cursor from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Sessions live now and upcoming, soonest start first (public).
 #[utoipa::path(
     tag = "live",
-    params(SessionFilter, PageQuery),
+    params(SessionFilter),
     responses(
         (status = 200, body = Page<SessionView>),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -46,9 +46,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn list_open(
     state: web::Data<AppState>,
     filter: web::Query<SessionFilter>,
-    page: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<SessionView>>> {
-    let listed = service::list_open(&state.db, filter.into_inner(), page.into_inner()).await?;
+    let mut filter = filter.into_inner();
+    let page = PageQuery {
+        limit: filter.limit,
+        cursor: filter.cursor.take(),
+    };
+    let listed = service::list_open(&state.db, filter, page).await?;
     Ok(web::Json(listed))
 }
 
@@ -157,7 +161,7 @@ async fn schedule(
 #[utoipa::path(
     tag = "live",
     security(("bearer" = [])),
-    params(("workshop_id" = i64, Path), StatusFilter, PageQuery),
+    params(("workshop_id" = i64, Path), StatusFilter),
     responses(
         (status = 200, body = Page<SessionView>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -170,13 +174,15 @@ async fn list_for_workshop(
     caller: Caller,
     path: web::Path<i64>,
     filter: web::Query<StatusFilter>,
-    page: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<SessionView>>> {
+    let filter = filter.into_inner();
+    let page = PageQuery {
+        limit: filter.limit,
+        cursor: filter.cursor,
+    };
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &HOSTS)?;
-    let listed =
-        service::list_for_workshop(&state.db, workshop_id, filter.status, page.into_inner())
-            .await?;
+    let listed = service::list_for_workshop(&state.db, workshop_id, filter.status, page).await?;
     Ok(web::Json(listed))
 }
 
