@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -48,8 +49,7 @@ impl Browser {
             .expect("start chromedriver");
         wait_for_port(port);
         let profile = tempfile::tempdir().expect("profile dir");
-        let client = ClientBuilder::rustls()
-            .expect("rustls connector")
+        let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities(&profile))
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
