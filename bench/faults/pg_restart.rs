@@ -36,7 +36,7 @@ pub async fn run(bin: &Path) -> anyhow::Result<bool> {
         "/api/v1/products?limit=5".to_owned(),
     ];
     let load = Load::start(
-        &[base.clone()],
+        std::slice::from_ref(&base),
         prepared.customers,
         &prepared.skus,
         &reads,
