@@ -31,9 +31,7 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{
-    auth, catalog, groupbuys, ledger, live, orders, reports, system, webhooks, workshops,
-};
+use crate::{auth, catalog, groupbuys, ledger, live, orders, reports, system, webhooks, workshops};
 
 pub struct Application {
     port: u16,

@@ -133,6 +133,18 @@ pub struct PremiumFigures {
     pub workshop_fen: i64,
 }
 
+/// A group-buy leader's commission in the period (accruals on collection,
+/// reversals on refund).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderCommission {
+    pub leader_id: i64,
+    pub name: String,
+    pub accrued_fen: i64,
+    /// Taken back by refunds (positive).
+    pub reversed_fen: i64,
+    pub net_fen: i64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkshopReport {
     pub workshop_id: i64,
@@ -147,6 +159,8 @@ pub struct WorkshopReport {
     /// Every supplying household, highest income first.
     pub income_by_household: Vec<HouseholdIncome>,
     pub premium: PremiumFigures,
+    /// Group-buy leader commissions, largest first.
+    pub leader_commissions: Vec<LeaderCommission>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,12 +8,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::charts;
 use super::model::{
-    CategoryFigures, ChannelFigures, HouseholdFigures, HouseholdIncome, LiveFigures,
-    PlatformOverview, PremiumFigures, SalesFigures, WorkshopReport,
+    CategoryFigures, ChannelFigures, HouseholdFigures, HouseholdIncome, LeaderCommission,
+    LiveFigures, PlatformOverview, PremiumFigures, SalesFigures, WorkshopReport,
 };
 use crate::catalog::lookup;
 use crate::entity::{
-    farmer, ledger_entry, live_session, order, order_line, product, sale_split, workshop,
+    account, farmer, leader_commission, ledger_entry, live_session, order, order_line, product,
+    sale_split, workshop,
 };
 use crate::error::AppResult;
 use crate::ledger::entries::{COLLECTIVE, FARMER, PREMIUM, PURCHASE, REVERSAL, WORKSHOP};
@@ -86,6 +87,7 @@ async fn report_of(
         households: household_figures(&income, period),
         income_by_household: income,
         premium,
+        leader_commissions: commissions(db, shop.id, period).await?,
     })
 }
 
@@ -291,6 +293,52 @@ async fn ledger_figures(
             .then(a.farmer_id.cmp(&b.farmer_id))
     });
     Ok((income, premium))
+}
+
+/// Leader commissions booked in the period, per leader.
+async fn commissions(
+    db: &impl ConnectionTrait,
+    workshop_id: i64,
+    period: Period,
+) -> AppResult<Vec<LeaderCommission>> {
+    let rows = leader_commission::Entity::find()
+        .filter(leader_commission::Column::WorkshopId.eq(workshop_id))
+        .filter(leader_commission::Column::CreatedAt.gte(period.start()))
+        .filter(leader_commission::Column::CreatedAt.lt(period.end()))
+        .all(db)
+        .await?;
+    let mut per_leader: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for row in &rows {
+        let slot = per_leader.entry(row.leader_id).or_default();
+        if row.amount_fen >= 0 {
+            slot.0 += row.amount_fen;
+        } else {
+            slot.1 -= row.amount_fen;
+        }
+    }
+    let names: HashMap<i64, String> = account::Entity::find()
+        .filter(account::Column::Id.is_in(per_leader.keys().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let mut out: Vec<LeaderCommission> = per_leader
+        .into_iter()
+        .map(|(leader_id, (accrued, reversed))| LeaderCommission {
+            leader_id,
+            name: names.get(&leader_id).cloned().unwrap_or_default(),
+            accrued_fen: accrued,
+            reversed_fen: reversed,
+            net_fen: accrued - reversed,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.net_fen
+            .cmp(&a.net_fen)
+            .then(a.leader_id.cmp(&b.leader_id))
+    });
+    Ok(out)
 }
 
 /// Premium of the period's sale splits, and what refunds reversed.
