@@ -27,6 +27,34 @@ pub struct Settings {
     pub live: LiveSettings,
     #[serde(default)]
     pub groupbuys: GroupbuySettings,
+    pub fulfilment: FulfilmentSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct FulfilmentSettings {
+    /// An order's ship-by date is its payment date plus this many days.
+    pub ship_within_days: u32,
+    /// Orders one wave takes when the request names no smaller number.
+    pub max_wave_orders: u64,
+    /// After-sales claims open this long after delivery: perishables
+    /// (chilled, frozen or a shelf life of at most 30 days) and the rest.
+    pub perishable_claim_window_hours: i64,
+    pub claim_window_hours: i64,
+    /// Per-carrier secrets for signed tracking updates (HMAC-SHA256 of the raw body).
+    pub carrier_secrets: std::collections::HashMap<String, String>,
+}
+
+impl Default for FulfilmentSettings {
+    fn default() -> Self {
+        Self {
+            ship_within_days: 1,
+            max_wave_orders: 200,
+            perishable_claim_window_hours: 48,
+            claim_window_hours: 168,
+            carrier_secrets: std::collections::HashMap::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -64,6 +64,12 @@ pub enum ErrorCode {
     PickupPointFull,
     /// No order awaiting collection at this pickup point has this code.
     InvalidPickupCode,
+    /// Chilled or frozen lines must be packed in cold-chain packaging.
+    ColdChainRequired,
+    /// Address orders ship with a carrier; pickup-point orders are dispatched.
+    WrongDestination,
+    /// The after-sales window after delivery has passed.
+    ClaimWindowClosed,
     ServiceUnavailable,
     /// A payment or logistics provider could not be reached; try again later.
     ProviderUnavailable,
@@ -78,7 +84,7 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter => StatusCode::BAD_REQUEST,
             InvalidBody | ValidationFailed | AmountOverflow | IdempotencyKeyReused
-            | PaymentMismatch | PriceOutOfBand | InvalidPickupCode => {
+            | PaymentMismatch | PriceOutOfBand | InvalidPickupCode | ColdChainRequired => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -105,7 +111,9 @@ impl ErrorCode {
             | PayoutExceedsBalance
             | CampaignClosed
             | CampaignNotStarted
-            | PickupPointFull => StatusCode::CONFLICT,
+            | PickupPointFull
+            | WrongDestination
+            | ClaimWindowClosed => StatusCode::CONFLICT,
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod fulfilment;
 pub mod groupbuys;
 pub mod integrations;
 pub mod ledger;

@@ -31,7 +31,10 @@ use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
 use crate::system::docs::{self, ApiDoc};
 use crate::webhooks::worker::Worker;
-use crate::{auth, catalog, groupbuys, ledger, live, orders, reports, system, webhooks, workshops};
+use crate::{
+    auth, catalog, fulfilment, groupbuys, ledger, live, orders, reports, system, webhooks,
+    workshops,
+};
 
 pub struct Application {
     port: u16,
@@ -171,6 +174,8 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(groupbuys::routes::configure)
                     .configure(groupbuys::pickup_routes::configure)
                     .configure(catalog::routes::configure)
+                    .configure(fulfilment::routes::configure)
+                    .configure(fulfilment::claim_routes::configure)
                     .configure(ledger::routes::configure)
                     .configure(reports::routes::configure),
             )

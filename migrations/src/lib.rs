@@ -12,6 +12,7 @@ mod m20261129_000030_webhooks;
 mod m20261129_000040_live;
 mod m20261129_000050_deals;
 mod m20261129_000060_groupbuys;
+mod m20261129_000070_fulfilment;
 mod m20261129_000080_ledger;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000040_live::Migration),
             Box::new(m20261129_000050_deals::Migration),
             Box::new(m20261129_000060_groupbuys::Migration),
+            Box::new(m20261129_000070_fulfilment::Migration),
             Box::new(m20261129_000080_ledger::Migration),
         ]
     }

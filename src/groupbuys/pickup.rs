@@ -141,6 +141,8 @@ pub async fn verify(
     listed.pop().ok_or_else(|| AppError::not_found("order"))
 }
 
+/// The order awaiting collection with this code (earliest pickup day first),
+/// else a collected one (so the leader hears "already collected").
 async fn find_by_code(
     db: &impl ConnectionTrait,
     point_id: i64,
@@ -149,14 +151,21 @@ async fn find_by_code(
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
     }
-    Ok(groupbuy_order::Entity::find()
-        .filter(groupbuy_order::Column::PickupPointId.eq(point_id))
-        .filter(groupbuy_order::Column::PickupCode.eq(code))
-        .filter(groupbuy_order::Column::Settlement.eq("ready"))
-        .order_by_asc(groupbuy_order::Column::CollectedAt)
-        .order_by_asc(groupbuy_order::Column::PickupDate)
+    let with_code = || {
+        groupbuy_order::Entity::find()
+            .filter(groupbuy_order::Column::PickupPointId.eq(point_id))
+            .filter(groupbuy_order::Column::PickupCode.eq(code))
+            .filter(groupbuy_order::Column::Settlement.eq("ready"))
+            .order_by_asc(groupbuy_order::Column::PickupDate)
+    };
+    let waiting = with_code()
+        .filter(groupbuy_order::Column::CollectedAt.is_null())
         .one(db)
-        .await?)
+        .await?;
+    match waiting {
+        Some(found) => Ok(Some(found)),
+        None => Ok(with_code().one(db).await?),
+    }
 }
 
 /// Shipped → delivered, collected_at, commission and event in one transaction.

@@ -3,32 +3,31 @@
 //! token); every step commits on its own and renews the lease in the same
 //! transaction, so a successor resumes where a crashed settler stopped.
 //! Refunds are recorded `pending` before the provider is asked, with the
-//! refund id as the provider's idempotency key.
+//! refund id as the provider's idempotency key (`lease`, `order_step`).
 
 use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder,
-};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use super::campaigns::{items_of, resource_key, tiers_of};
-use super::{pickup, progress, tiers};
+use super::lease::Lease;
+use super::order_step::settle_order;
+use super::{progress, tiers};
 use crate::entity::{groupbuy_campaign, groupbuy_item, groupbuy_order, order, order_line};
-use crate::error::{AppError, AppResult, ErrorCode};
-use crate::orders::refunds::{self, Take};
+use crate::error::{AppError, AppResult};
+use crate::orders::refunds;
 use crate::orders::sql::{changed, execute};
 use crate::orders::status::OrderStatus;
-use crate::orders::{allotments, expiry, service as orders};
-use crate::platform::{db, outbox};
+use crate::orders::{allotments, expiry};
+use crate::platform::outbox;
 use crate::state::AppState;
 
-const SUCCEEDED: &str = "succeeded";
+pub const SUCCEEDED: &str = "succeeded";
 const FAILED: &str = "failed";
-const CANCELLED: &str = "cancelled";
+pub const CANCELLED: &str = "cancelled";
 
 /// Runs until the process stops.
 pub async fn run(state: AppState) {
@@ -115,57 +114,6 @@ pub async fn cancel_open(state: &AppState, campaign_id: i64) -> AppResult<bool> 
         drive(state, &lease).await?;
     }
     Ok(won)
-}
-
-/// This instance's claim on one campaign's settlement.
-struct Lease {
-    campaign_id: i64,
-    token: String,
-    secs: i64,
-}
-
-impl Lease {
-    fn new(state: &AppState, campaign_id: i64) -> Self {
-        Self {
-            campaign_id,
-            token: uuid::Uuid::new_v4().simple().to_string(),
-            secs: state.settings.groupbuys.settle_lease_secs.max(1),
-        }
-    }
-
-    fn until(&self) -> chrono::DateTime<Utc> {
-        Utc::now() + Duration::seconds(self.secs)
-    }
-
-    /// Extends the claim inside a step's transaction; a step of a settler that
-    /// lost its claim (it stalled past the lease) fails and changes nothing.
-    async fn renew(&self, db: &impl ConnectionTrait) -> AppResult<()> {
-        let held = changed(
-            db,
-            "UPDATE groupbuy_campaigns SET lease_until = $1 \
-             WHERE id = $2 AND settler = $3 AND status = 'settling'",
-            vec![
-                self.until().into(),
-                self.campaign_id.into(),
-                self.token.clone().into(),
-            ],
-        )
-        .await?;
-        if held {
-            Ok(())
-        } else {
-            Err(AppError::new(
-                ErrorCode::Conflict,
-                "another instance took over this settlement",
-            ))
-        }
-    }
-
-    async fn begin(&self, state: &AppState) -> AppResult<DatabaseTransaction> {
-        let txn = db::begin_write(&state.db).await?;
-        self.renew(&txn).await?;
-        Ok(txn)
-    }
 }
 
 /// The settlement's steps, each idempotent, in order.
@@ -296,127 +244,6 @@ async fn unsettled(
         .order_by_asc(groupbuy_order::Column::Id)
         .all(db)
         .await?)
-}
-
-/// One order's settlement in one transaction; a clash of random pickup codes
-/// (another campaign at the same point and day) is retried with a new code.
-async fn settle_order(
-    state: &AppState,
-    lease: &Lease,
-    outcome: &str,
-    items: &HashMap<i64, groupbuy_item::Model>,
-    joined: &groupbuy_order::Model,
-) -> AppResult<()> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match try_settle_order(state, lease, outcome, items, joined).await {
-            Err(err) if err.code == ErrorCode::AlreadyExists && attempt < 5 => continue,
-            other => return other,
-        }
-    }
-}
-
-async fn try_settle_order(
-    state: &AppState,
-    lease: &Lease,
-    outcome: &str,
-    items: &HashMap<i64, groupbuy_item::Model>,
-    joined: &groupbuy_order::Model,
-) -> AppResult<()> {
-    let txn = lease.begin(state).await?;
-    let current = order::Entity::find_by_id(joined.order_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("order"))?;
-    let paid = OrderStatus::parse(&current.status).is_some_and(|s| s.is_paid_state());
-    let (settlement, code) = match (paid, outcome) {
-        (false, _) => ("cancelled", None),
-        (true, SUCCEEDED) => {
-            let final_price = items
-                .get(&joined.item_id)
-                .and_then(|i| i.final_price_fen)
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("item without final price")))?;
-            refund_difference(state, &txn, &current, final_price).await?;
-            let code = pickup::free_code(&txn, joined.pickup_point_id, joined.pickup_date).await?;
-            ("ready", Some(code))
-        }
-        (true, _) => {
-            let reason = if outcome == CANCELLED {
-                "the group-buy was cancelled"
-            } else {
-                "the group-buy did not reach its minimum"
-            };
-            refunds::record_pending_in(state, &txn, &current, Take::Lines(None), reason, None)
-                .await?;
-            ("refunded", None)
-        }
-    };
-    let marked = changed(
-        &txn,
-        "UPDATE groupbuy_orders SET settlement = $1, pickup_code = $2, settled_at = $3 \
-         WHERE id = $4 AND settled_at IS NULL",
-        vec![
-            settlement.into(),
-            code.clone().into(),
-            Utc::now().into(),
-            joined.id.into(),
-        ],
-    )
-    .await?;
-    if !marked {
-        return Ok(()); // settled already; the transaction rolls back
-    }
-    if code.is_some() {
-        let data = json!({"order_id": current.id, "campaign_id": joined.campaign_id,
-            "pickup_point_id": joined.pickup_point_id, "pickup_date": joined.pickup_date});
-        let key = orders::resource_key(current.id);
-        outbox::enqueue(
-            &txn,
-            current.workshop_id,
-            "order.ready_for_pickup",
-            &key,
-            &data,
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-/// The order's lines take the final tier price; what was paid above it is
-/// refunded (recorded now, sent to the provider after commit).
-async fn refund_difference(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    current: &order::Model,
-    final_price: i64,
-) -> AppResult<()> {
-    let lines = order_line::Entity::find()
-        .filter(order_line::Column::OrderId.eq(current.id))
-        .all(txn)
-        .await?;
-    let mut difference: i64 = 0;
-    for line in &lines {
-        let units = i64::from(line.quantity - line.refunded_quantity);
-        let per_unit = (line.unit_price_fen - final_price).max(0);
-        let part = per_unit.checked_mul(units).ok_or_else(AppError::overflow)?;
-        difference = difference
-            .checked_add(part)
-            .ok_or_else(AppError::overflow)?;
-        execute(
-            txn,
-            "UPDATE order_lines SET unit_price_fen = $1, line_total_fen = $1 * quantity WHERE id = $2",
-            vec![final_price.min(line.unit_price_fen).into(), line.id.into()],
-        )
-        .await?;
-    }
-    if difference > 0 {
-        let reason = "group-buy tier price: the difference is refunded";
-        refunds::record_pending_in(state, txn, current, Take::Amount(difference), reason, None)
-            .await?;
-    }
-    Ok(())
 }
 
 async fn send_pending_refunds(state: &AppState, campaign_id: i64) -> AppResult<()> {

@@ -7,6 +7,7 @@ mod cli;
 mod deals;
 mod errors;
 mod fixtures;
+mod fulfilment;
 mod groupbuys;
 mod helpers;
 mod ledger;

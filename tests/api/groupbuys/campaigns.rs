@@ -263,3 +263,59 @@ async fn a_cancelled_campaign_refunds_everyone_and_returns_its_stock() {
         .await;
     assert_problem(res, StatusCode::CONFLICT, "invalid_transition").await;
 }
+
+#[tokio::test]
+async fn every_group_buy_endpoint_is_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let doc = json_of(app.get("/api/openapi.json", None).await).await;
+    let paths = doc["paths"].as_object().unwrap();
+    let ours: Vec<&String> = paths.keys().filter(|p| p.contains("groupbuys")).collect();
+    for expected in [
+        "/api/v1/workshops/{workshop_id}/groupbuys/leaders",
+        "/api/v1/workshops/{workshop_id}/groupbuys/pickup-points",
+        "/api/v1/groupbuys/pickup-points/nearby",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns/{campaign_id}/open",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns/{campaign_id}/cut-off",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns/{campaign_id}/cancel",
+        "/api/v1/workshops/{workshop_id}/groupbuys/campaigns/{campaign_id}/complete",
+        "/api/v1/groupbuys/campaigns/{campaign_id}",
+        "/api/v1/groupbuys/campaigns/{campaign_id}/progress",
+        "/api/v1/groupbuys/campaigns/{campaign_id}/orders",
+        "/api/v1/workshops/{workshop_id}/groupbuys/pickups",
+        "/api/v1/workshops/{workshop_id}/groupbuys/pickup-points/{point_id}/verify",
+        "/api/v1/groupbuys/orders",
+        "/api/v1/groupbuys/orders/{order_id}",
+        "/api/v1/workshops/{workshop_id}/groupbuys/leaders/{leader_id}/commission",
+    ] {
+        assert!(
+            paths.contains_key(expected),
+            "{expected} missing from {ours:?}"
+        );
+    }
+    assert_eq!(ours.len(), 16);
+}
+
+#[tokio::test]
+async fn a_pickup_point_takes_no_more_orders_than_its_daily_capacity() {
+    let app = spawn_app().await;
+    let mut scene = scene(&app, "16105", 100).await;
+    let small =
+        point_with_capacity(1, &app, &scene.shop, scene.leader_id, "小站", 29.47, 119.28).await;
+    scene.points.push(small);
+    let (id, item) = open_campaign(&app, &scene, &campaign_body(&scene, 30, 5)).await;
+    let (alice, _) = app.shopper("13810500001").await;
+    let (bob, _) = app.shopper("13810500002").await;
+    assert_eq!(
+        join(&app, &alice, id, item, 1, small).await.status(),
+        StatusCode::CREATED
+    );
+    let res = join(&app, &bob, id, item, 1, small).await;
+    assert_problem(res, StatusCode::CONFLICT, "pickup_point_full").await;
+    assert_eq!(
+        join(&app, &bob, id, item, 1, scene.points[0])
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}

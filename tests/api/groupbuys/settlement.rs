@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use super::support::*;
-use crate::helpers::{TestApp, assert_problem, json_of, spawn_app, spawn_peer};
+use crate::helpers::{TestApp, assert_problem, json_of, spawn_app, spawn_app_with, spawn_peer};
 
 #[tokio::test]
 async fn a_successful_campaign_refunds_the_tier_difference_and_gives_pickup_codes() {
@@ -289,4 +289,61 @@ async fn try_pay(app: &TestApp, token: &str, order: i64) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_settlement_stopped_mid_way_is_resumed_without_paying_anyone_twice() {
+    let app = spawn_app_with(|s| s.groupbuys.settle_interval_ms = 3_600_000).await;
+    let scene = scene(&app, "16205", 100).await;
+    let (id, item) = open_campaign(&app, &scene, &campaign_body(&scene, 60, 5)).await;
+    for n in 0..10 {
+        let (token, _) = app.shopper(&format!("1382050000{n}")).await;
+        join_and_pay(&app, &token, id, item, 2, scene.points[n % 3]).await;
+    }
+    pass_cut_off(&app, id).await;
+    // A settler that dies (its task is dropped, as in a crash) after a few orders.
+    let state = app.state.clone();
+    let settler = tokio::spawn(async move { settle_due(&state).await });
+    while settled_rows(&app, id).await < 3 && !settler.is_finished() {
+        tokio::task::yield_now().await;
+    }
+    settler.abort();
+    let _ = settler.await;
+    let stopped_at = settled_rows(&app, id).await;
+    // Its lease runs out; the next pass takes over and finishes.
+    expire_lease(&app, id).await;
+    assert_eq!(settle_due(&app.state).await.unwrap(), 1);
+    let view = super::support::campaign(&app, id).await;
+    assert_eq!(view["status"], "succeeded");
+    assert_eq!(view["items"][0]["final_price_fen"], 3490);
+    let refunds = refund::Entity::find().all(&app.state.db).await.unwrap();
+    assert_eq!(refunds.len(), 10, "one refund per buyer");
+    assert_eq!(
+        app.state.payments.sandbox_refund_calls(),
+        10,
+        "the provider paid each once"
+    );
+    assert_money_balances(&app, id).await;
+    println!("resume: the first settler stopped after {stopped_at} of 10 orders");
+}
+
+async fn settled_rows(app: &TestApp, id: i64) -> usize {
+    joined_rows(app, id)
+        .await
+        .iter()
+        .filter(|r| r.settled_at.is_some())
+        .count()
+}
+
+/// Moves the settler's lease into the past, as the clock would.
+async fn expire_lease(app: &TestApp, id: i64) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let row = groupbuy_campaign::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: groupbuy_campaign::ActiveModel = row.into();
+    row.lease_until = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
+    row.update(&app.state.db).await.unwrap();
 }

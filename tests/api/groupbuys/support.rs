@@ -55,7 +55,7 @@ pub async fn scene(app: &TestApp, prefix: &str, stock: i64) -> Scene {
         (leader_id, "府前社区", 29.4810, 119.2850),
         (other_leader_id, "洋溪社区", 29.4600, 119.2700),
     ] {
-        points.push(point(app, &shop, leader, name, lat, lng).await);
+        points.push(point_with_capacity(500, app, &shop, leader, name, lat, lng).await);
     }
     Scene {
         shop,
@@ -73,7 +73,9 @@ pub async fn account_id(app: &TestApp, token: &str) -> i64 {
         .unwrap()
 }
 
-pub async fn point(
+pub async fn point_with_capacity(
+    capacity: i64,
+
     app: &TestApp,
     shop: &Workshop,
     leader: i64,
@@ -82,7 +84,7 @@ pub async fn point(
     lng: f64,
 ) -> i64 {
     let body = json!({"leader_id": leader, "name": name, "address": format!("建德市新安江街道{name}"),
-        "latitude": lat, "longitude": lng, "opening_hours": "08:00-20:00", "capacity_per_day": 500});
+        "latitude": lat, "longitude": lng, "opening_hours": "08:00-20:00", "capacity_per_day": capacity});
     let res = app
         .post(
             &format!("/api/v1/workshops/{}/groupbuys/pickup-points", shop.id),

@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "pick_allocations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub workshop_id: i64,
+    pub wave_id: i64,
+    pub order_id: i64,
+    pub order_line_id: i64,
+    pub sku_id: i64,
+    pub lot_id: i64,
+    pub units: i64,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,16 @@
+//! Fulfilment of perishables: pick waves with FEFO lot allocation, pick lists,
+//! packing, shipping and pickup-point dispatch, traceability and after-sales.
+
+pub mod claim_model;
+pub mod claim_routes;
+pub mod claims;
+pub mod fefo;
+pub mod model;
+pub mod picklist;
+pub mod quality;
+pub mod reship;
+pub mod routes;
+pub mod shipping;
+pub mod signature;
+pub mod trace;
+pub mod waves;
