@@ -76,6 +76,12 @@ pub fn report_csv(r: &WorkshopReport) -> Csv {
         put("leader_commission", &key, "reversed_fen", l.reversed_fen);
         put("leader_commission", &key, "net_fen", l.net_fen);
     }
+    for a in &r.after_sales_by_farmer {
+        let key = format!("{} #{}", a.name, a.farmer_id);
+        put("after_sales", &key, "units_sold", a.units_sold);
+        put("after_sales", &key, "units_claimed", a.units_claimed);
+        put("after_sales", &key, "rate_bp", a.rate_bp);
+    }
     csv
 }
 

@@ -145,6 +145,19 @@ pub struct LeaderCommission {
     pub net_fen: i64,
 }
 
+/// After-sales claims against a farmer's produce in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FarmerAfterSales {
+    pub farmer_id: i64,
+    pub name: String,
+    /// Units of the farmer's lots sold (picked) in the period.
+    pub units_sold: i64,
+    /// Units named in after-sales claims opened in the period.
+    pub units_claimed: i64,
+    /// units_claimed per 10,000 units sold.
+    pub rate_bp: i64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkshopReport {
     pub workshop_id: i64,
@@ -161,6 +174,8 @@ pub struct WorkshopReport {
     pub premium: PremiumFigures,
     /// Group-buy leader commissions, largest first.
     pub leader_commissions: Vec<LeaderCommission>,
+    /// After-sales rate by farmer, highest first.
+    pub after_sales_by_farmer: Vec<FarmerAfterSales>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -106,7 +106,11 @@ impl Farm {
     pub async fn pick(&self, _order_id: i64) {
         let res = self
             .app
-            .post(&self.path("/waves"), Some(&self.shop.fulfilment), &json!({}))
+            .post(
+                &self.path("/waves"),
+                Some(&self.shop.fulfilment),
+                &json!({}),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
     }

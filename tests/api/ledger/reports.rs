@@ -223,6 +223,22 @@ async fn check_households(f: &Farm, report: &Value) {
     let reversed = report["premium"]["reversed_fen"].as_i64().unwrap();
     assert!(reversed > 0);
     assert_eq!(net_shares, premium - reversed);
+    let picked: i64 = splits
+        .iter()
+        .filter(|s| s.kind == "sale")
+        .map(|s| s.units)
+        .sum();
+    let after_sales = report["after_sales_by_farmer"].as_array().unwrap();
+    let sold: i64 = after_sales
+        .iter()
+        .map(|a| a["units_sold"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sold, picked);
+    assert!(
+        after_sales
+            .iter()
+            .all(|a| a["units_claimed"] == 0 && a["rate_bp"] == 0)
+    );
 }
 
 #[tokio::test]
