@@ -12,6 +12,9 @@ fresh_database() {
   psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"
   export DATABASE_URL="$PG_SERVER/$1" REDIS_URL="$REDIS"
   export GONGFANG__CACHE__KEY_PREFIX="bench:$1:$$:" GONGFANG__LOG__LEVEL=warn
+  # Thousands of buyers from one loopback address: no per-address or per-customer limits.
+  export GONGFANG__RATE_LIMITS__ORDERS__PER_CUSTOMER=0 GONGFANG__RATE_LIMITS__ORDERS__PER_IP=0
+  export GONGFANG__RATE_LIMITS__DEALS__PER_CUSTOMER=0 GONGFANG__RATE_LIMITS__DEALS__PER_IP=0
 }
 
 release_build() {

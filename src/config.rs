@@ -28,6 +28,7 @@ pub struct Settings {
     #[serde(default)]
     pub groupbuys: GroupbuySettings,
     pub fulfilment: FulfilmentSettings,
+    pub rate_limits: RateLimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -64,6 +65,12 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
     pub trust_forwarded_for: bool,
+    /// A client must send its whole request head within this long (slowloris), else 408.
+    pub client_request_timeout_ms: u64,
+    /// Idle keep-alive connections are closed after this long.
+    pub keep_alive_secs: u64,
+    /// A closing connection gets this long to go before it is dropped.
+    pub client_disconnect_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +117,23 @@ pub struct OrderSettings {
     pub expiry_interval_ms: u64,
     pub idempotency_lease_secs: i64,
     pub max_lines: usize,
+}
+
+/// Requests scalpers script, per customer and per client address, per window.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub window_secs: u64,
+    /// Buy now and cart checkout.
+    pub orders: Limit,
+    /// Flash-deal purchases.
+    pub deals: Limit,
+}
+
+/// Requests allowed per window; 0 = unlimited.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Limit {
+    pub per_customer: u64,
+    pub per_ip: u64,
 }
 
 /// The payment provider adapter. With `base_url` empty the adapter calls the
@@ -293,10 +317,6 @@ impl Settings {
                 "production needs DATABASE_URL pointing at PostgreSQL"
             );
         }
-        anyhow::ensure!(
-            self.auth.hash_concurrency > 0,
-            "auth.hash_concurrency must be > 0"
-        );
         let hooks = &self.webhooks;
         anyhow::ensure!(
             hooks.lease_ms >= hooks.attempt_timeout_ms + 1000,

@@ -180,6 +180,7 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                     .configure(reports::routes::configure),
             )
             .split_for_parts();
+        let api = system::doc_rules::complete(api);
         app.app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(api))
             .app_data(web::Data::new(limit))
@@ -205,8 +206,13 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
     })
     .listen(listener)?
     .shutdown_timeout(server_settings.shutdown_timeout_secs)
-    .client_request_timeout(Duration::from_secs(10))
-    .client_disconnect_timeout(Duration::from_secs(2));
+    .client_request_timeout(Duration::from_millis(
+        server_settings.client_request_timeout_ms,
+    ))
+    .keep_alive(Duration::from_secs(server_settings.keep_alive_secs))
+    .client_disconnect_timeout(Duration::from_millis(
+        server_settings.client_disconnect_timeout_ms,
+    ));
     if server_settings.workers > 0 {
         server = server.workers(server_settings.workers);
     }

@@ -19,6 +19,16 @@ pub struct Passwords {
     dummy_hash: Arc<OnceCell<String>>,
 }
 
+/// The configured number, or with 0 half the cores (at least one): hashing
+/// must leave CPU for orders, or a login burst doubles their latency.
+fn hash_permits(configured: usize) -> usize {
+    if configured > 0 {
+        return configured;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores / 2).max(1)
+}
+
 impl Passwords {
     pub fn new(settings: &AuthSettings) -> anyhow::Result<Self> {
         let params = Params::new(
@@ -30,7 +40,7 @@ impl Passwords {
         .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(settings.hash_concurrency)),
+            permits: Arc::new(Semaphore::new(hash_permits(settings.hash_concurrency))),
             dummy_hash: Arc::new(OnceCell::new()),
         })
     }

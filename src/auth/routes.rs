@@ -8,6 +8,7 @@ use super::model::{LoginRequest, MeResponse, RegisterRequest, TokenResponse};
 use super::service;
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
+use crate::platform::rate_limit;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -52,7 +53,7 @@ async fn login(
     req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> AppResult<web::Json<TokenResponse>> {
-    let ip = client_ip(&req, state.settings.server.trust_forwarded_for);
+    let ip = rate_limit::client_ip(&req, state.settings.server.trust_forwarded_for);
     Ok(web::Json(service::login(&state, body.0, &ip).await?))
 }
 
@@ -77,14 +78,4 @@ async fn logout(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpRes
 #[get("/me")]
 async fn me(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<MeResponse>> {
     Ok(web::Json(service::me(&state, &caller).await?))
-}
-
-fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    let info = req.connection_info();
-    let addr = if trust_forwarded_for {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    addr.unwrap_or("unknown").to_owned()
 }

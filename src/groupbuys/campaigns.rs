@@ -305,7 +305,16 @@ pub async fn list(
     })
 }
 
-/// One campaign, as anyone may see it.
+/// A campaign the public may see (drafts are the workshop's own business).
+pub async fn get_published(db: &impl ConnectionTrait, campaign_id: i64) -> AppResult<CampaignView> {
+    let view = get(db, campaign_id).await?;
+    if view.status == "draft" {
+        return Err(AppError::not_found("campaign"));
+    }
+    Ok(view)
+}
+
+/// One campaign, drafts included.
 pub async fn get(db: &impl ConnectionTrait, campaign_id: i64) -> AppResult<CampaignView> {
     let row = groupbuy_campaign::Entity::find_by_id(campaign_id)
         .one(db)

@@ -10,7 +10,10 @@ use sea_orm::{
 
 use super::model::{CommissionRow, CommissionStatement};
 use super::tiers::commission;
-use crate::entity::{groupbuy_campaign, groupbuy_order, leader_commission, order, pickup_point};
+use crate::auth::Role;
+use crate::entity::{
+    groupbuy_campaign, groupbuy_order, leader_commission, membership, order, pickup_point,
+};
 use crate::error::{AppError, AppResult};
 use crate::orders::refunds::RefundObserver;
 
@@ -76,6 +79,23 @@ impl RefundObserver for CommissionReversal {
 }
 
 /// A leader's rows in one UTC month, with totals.
+/// Someone who is not a leader of this workshop has no statement here (404),
+/// rather than an empty one that would look like a real leader's.
+async fn ensure_leader_of(
+    db: &impl ConnectionTrait,
+    workshop_id: i64,
+    leader_id: i64,
+) -> AppResult<()> {
+    membership::Entity::find()
+        .filter(membership::Column::WorkshopId.eq(workshop_id))
+        .filter(membership::Column::AccountId.eq(leader_id))
+        .filter(membership::Column::Role.eq(Role::Leader.as_str()))
+        .one(db)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| AppError::not_found("leader"))
+}
+
 pub async fn statement(
     db: &impl ConnectionTrait,
     workshop_id: i64,
@@ -83,6 +103,7 @@ pub async fn statement(
     month: &str,
 ) -> AppResult<CommissionStatement> {
     let (from, to) = month_bounds(month)?;
+    ensure_leader_of(db, workshop_id, leader_id).await?;
     let rows = leader_commission::Entity::find()
         .filter(leader_commission::Column::WorkshopId.eq(workshop_id))
         .filter(leader_commission::Column::LeaderId.eq(leader_id))

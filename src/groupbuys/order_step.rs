@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
-use serde_json::json;
 
 use super::lease::Lease;
 use super::pickup;
@@ -14,10 +13,8 @@ use super::settlement::{CANCELLED, SUCCEEDED};
 use crate::entity::{groupbuy_item, groupbuy_order, order, order_line};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::refunds::{self, Take};
-use crate::orders::service as orders;
 use crate::orders::sql::{changed, execute};
 use crate::orders::status::OrderStatus;
-use crate::platform::outbox;
 use crate::state::AppState;
 
 /// One order's settlement in one transaction; a clash of random pickup codes
@@ -88,19 +85,6 @@ async fn try_settle_order(
     .await?;
     if !marked {
         return Ok(()); // settled already; the transaction rolls back
-    }
-    if code.is_some() {
-        let data = json!({"order_id": current.id, "campaign_id": joined.campaign_id,
-            "pickup_point_id": joined.pickup_point_id, "pickup_date": joined.pickup_date});
-        let key = orders::resource_key(current.id);
-        outbox::enqueue(
-            &txn,
-            current.workshop_id,
-            "order.ready_for_pickup",
-            &key,
-            &data,
-        )
-        .await?;
     }
     txn.commit().await?;
     Ok(())

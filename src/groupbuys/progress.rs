@@ -40,6 +40,7 @@ pub async fn compute(db: &impl ConnectionTrait, campaign_id: i64) -> AppResult<C
     let campaign = groupbuy_campaign::Entity::find_by_id(campaign_id)
         .one(db)
         .await?
+        .filter(|c| c.status != "draft")
         .ok_or_else(|| AppError::not_found("campaign"))?;
     let items = items_of(db, campaign_id).await?;
     let ids: Vec<i64> = items.iter().filter_map(|i| i.allotment_id).collect();

@@ -232,7 +232,7 @@ async fn complete_campaign(
     ))
 }
 
-/// One campaign with its items, tiers and pickup points (public).
+/// One campaign with its items, tiers and pickup points (public; drafts are 404).
 #[utoipa::path(tag = "groupbuys", params(("campaign_id" = i64, Path)),
     responses((status = 200, body = CampaignView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/groupbuys/campaigns/{campaign_id}")]
@@ -240,7 +240,7 @@ async fn get_campaign(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<web::Json<CampaignView>> {
-    Ok(web::Json(campaigns::get(&state.db, *path).await?))
+    Ok(web::Json(campaigns::get_published(&state.db, *path).await?))
 }
 
 /// Progress: units sold, current tier, units to the next tier, time left (public, cached).

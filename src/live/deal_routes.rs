@@ -90,7 +90,7 @@ async fn get_deal(
     request_body = DealOrderRequest,
     responses((status = 201, body = OrderView),
         (status = 409, description = "deal_not_started, deal_ended, limit_exceeded, sold_out", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "overloaded: retry after the given seconds", body = Problem, content_type = "application/problem+json")))]
+        (status = 429, description = "overloaded, or rate_limited (too many purchases from this customer or address): retry after the given seconds", body = Problem, content_type = "application/problem+json")))]
 #[post("/live/deals/{deal_id}/orders")]
 async fn order_deal(
     state: web::Data<AppState>,
@@ -100,6 +100,7 @@ async fn order_deal(
     body: Json<DealOrderRequest>,
 ) -> AppResult<HttpResponse> {
     caller.require_customer()?;
+    crate::orders::throttle::buying_deal(&state, &caller, &req).await?;
     let (deal_id, key) = (*path, idempotency_key(&req));
     let scope = format!("deals.order.{deal_id}");
     let (state, caller, body) = (&state, &caller, &body.0);

@@ -174,7 +174,7 @@ async fn list(
     statuses: Vec<SessionStatus>,
     page: PageQuery,
 ) -> AppResult<Page<SessionView>> {
-    let limit = page_limit(&page);
+    let limit = page_limit(&page)?;
     let after = page
         .cursor
         .as_deref()

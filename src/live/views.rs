@@ -14,7 +14,7 @@ use super::service::status_of;
 use crate::entity::{account, live_pinned_item, live_session, sku, workshop};
 use crate::error::{AppError, AppResult};
 use crate::orders::service::{Priced, load_priced};
-use crate::platform::pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery};
+use crate::platform::pagination::{PageQuery, clamp_limit};
 
 pub async fn session_views(
     db: &impl ConnectionTrait,
@@ -140,8 +140,8 @@ pub async fn sku_of(db: &impl ConnectionTrait, sku_id: i64) -> AppResult<sku::Mo
 }
 
 /// The page size a listing asks for, clamped like every other listing.
-pub fn page_limit(page: &PageQuery) -> u64 {
-    page.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+pub fn page_limit(page: &PageQuery) -> AppResult<u64> {
+    clamp_limit(page.limit)
 }
 
 /// The last session of a page; the next page starts after it.

@@ -86,10 +86,14 @@ pub async fn address_for_order(
     customer_id: i64,
     id: i64,
 ) -> AppResult<AddressView> {
-    find(db, customer_id, id)
-        .await
-        .map(view)
-        .map_err(|_| AppError::invalid("address_id", "not one of your addresses"))
+    match find(db, customer_id, id).await {
+        Ok(address) => Ok(view(address)),
+        // Only a missing address is the client's mistake; an outage stays a 503.
+        Err(err) if err.code == ErrorCode::NotFound => {
+            Err(AppError::invalid("address_id", "not one of your addresses"))
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Many customers' addresses at once (the flash batch): only pairs where the

@@ -56,9 +56,14 @@ pub async fn set_line(
     if !(1..=999).contains(&quantity) {
         return Err(AppError::invalid("quantity", "must be between 1 and 999"));
     }
-    let priced = load_priced(db, vec![sku_id])
-        .await
-        .map_err(|_| AppError::not_found("SKU"))?;
+    // An outage stays a 503; anything else about the SKU reads as not found.
+    let priced = load_priced(db, vec![sku_id]).await.map_err(|e| {
+        if e.code.status().is_server_error() {
+            e
+        } else {
+            AppError::not_found("SKU")
+        }
+    })?;
     let item = &priced[&sku_id];
     if let Some(limit) = item.sku.per_buyer_limit.filter(|l| quantity > *l as i64) {
         return Err(AppError::new(

@@ -124,7 +124,8 @@ async fn remove_cart_line(
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries return the first answer")),
     request_body = CheckoutRequest,
     responses((status = 201, body = CheckoutResponse), (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "rate_limited: too many orders from this customer or address; retry after the given seconds", body = Problem, content_type = "application/problem+json"),))]
 #[post("/cart/checkout")]
 async fn checkout(
     state: web::Data<AppState>,
@@ -133,6 +134,7 @@ async fn checkout(
     body: Json<CheckoutRequest>,
 ) -> AppResult<HttpResponse> {
     caller.require_customer()?;
+    super::throttle::placing_order(&state, &caller, &req).await?;
     let key = idempotency_key(&req);
     let (state, caller, body) = (&state, &caller, &body.0);
     super::idempotency::run(

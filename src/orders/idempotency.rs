@@ -17,6 +17,10 @@ use crate::entity::idempotency_key;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 
+/// An Idempotency-Key is 1 to 64 printable ASCII characters (as documented).
+pub const KEY_MAX_LEN: usize = 64;
+pub const KEY_PATTERN: &str = "^[!-~]+$";
+
 const KEY_TTL_HOURS: i64 = 24;
 
 /// This request's hold on a key, passed to the service so it can record the
@@ -97,7 +101,8 @@ async fn begin(
     let Some(key) = key else {
         return Ok(Begin::Proceed(None));
     };
-    let valid = !key.is_empty() && key.len() <= 64 && key.bytes().all(|b| b.is_ascii_graphic());
+    let valid =
+        !key.is_empty() && key.len() <= KEY_MAX_LEN && key.bytes().all(|b| b.is_ascii_graphic());
     if !valid {
         return Err(AppError::invalid(
             "Idempotency-Key",

@@ -18,3 +18,4 @@ pub mod service;
 pub mod sql;
 pub mod status;
 pub mod stock;
+pub mod throttle;

@@ -25,8 +25,9 @@ pub async fn start_payment(
     provider_name: &str,
     claim: Option<&Claim>,
 ) -> AppResult<PaymentView> {
-    let provider = state.payments.get(provider_name)?;
+    // Ownership first: someone else's order is 404 whatever the body says.
     let order = find_order(&state.db, Viewer::Customer(customer_id), order_id).await?;
+    let provider = state.payments.get(provider_name)?;
     if order.status != OrderStatus::PendingPayment.as_str() || order.expires_at <= Utc::now() {
         return Err(AppError::new(
             ErrorCode::InvalidTransition,

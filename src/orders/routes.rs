@@ -50,6 +50,7 @@ pub fn idempotency_key(req: &HttpRequest) -> Option<String> {
         (status = 201, body = OrderView),
         (status = 409, description = "out_of_stock, limit_exceeded, not_in_season, unavailable, idempotency_in_progress", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "rate_limited: too many orders from this customer or address; retry after the given seconds", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/orders")]
@@ -60,6 +61,7 @@ async fn create_order(
     body: Json<CreateOrderRequest>,
 ) -> AppResult<HttpResponse> {
     caller.require_customer()?;
+    super::throttle::placing_order(&state, &caller, &req).await?;
     let (body, key) = (body.0, idempotency_key(&req));
     let (state, caller, body) = (&state, &caller, &body);
     super::idempotency::run(

@@ -12,6 +12,7 @@ pub mod outbound;
 pub mod outbox;
 pub mod pagination;
 pub mod problems;
+pub mod rate_limit;
 pub mod redis_backend;
 pub mod response_cache;
 pub mod telemetry;

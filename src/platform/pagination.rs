@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
@@ -19,6 +19,19 @@ pub struct PageQuery {
     pub limit: Option<u64>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
+}
+
+/// The page size asked for, within 1..=MAX_LIMIT. The document says int64, so
+/// a value past `i64::MAX` (which `u64` would parse) is refused like any other
+/// number that does not fit.
+pub fn clamp_limit(limit: Option<u64>) -> AppResult<u64> {
+    match limit {
+        Some(l) if l > i64::MAX as u64 => Err(AppError::new(
+            ErrorCode::InvalidParameter,
+            "limit: must be an int64",
+        )),
+        _ => Ok(limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)),
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -34,7 +47,7 @@ impl PageQuery {
     }
 
     pub fn resolve(&self) -> AppResult<PageRequest> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let limit = clamp_limit(self.limit)?;
         let after_id = self.cursor.as_deref().map(decode_cursor).transpose()?;
         Ok(PageRequest { limit, after_id })
     }

@@ -5,7 +5,8 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use utoipa::openapi::OpenApi;
 
 use crate::error::{AppError, ErrorCode};
 
@@ -48,12 +49,67 @@ fn error_for_status(status: StatusCode) -> AppError {
     AppError::new(code, detail)
 }
 
-/// Unknown routes.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::new(
-        ErrorCode::NotFound,
-        format!("no route for {} {}", req.method(), req.path()),
-    ))
+/// Unknown routes, and known paths asked with a method they do not have
+/// (405 with `Allow`, read from the OpenAPI document so it never drifts).
+pub async fn not_found(
+    req: HttpRequest,
+    doc: Option<web::Data<OpenApi>>,
+) -> Result<HttpResponse, AppError> {
+    let allowed = doc
+        .map(|doc| methods_of(&doc, req.path()))
+        .unwrap_or_default();
+    if allowed.is_empty() {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            format!("no route for {} {}", req.method(), req.path()),
+        ));
+    }
+    let allow = allowed.join(", ");
+    let error = AppError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{} is not allowed here; allowed: {allow}", req.method()),
+    );
+    let mut response = error.error_response();
+    response.headers_mut().insert(
+        header::ALLOW,
+        header::HeaderValue::from_str(&allow).map_err(|_| error)?,
+    );
+    Ok(response)
+}
+
+/// The documented methods of the path template matching `path`, if any.
+fn methods_of(doc: &OpenApi, path: &str) -> Vec<&'static str> {
+    let Some(item) = doc
+        .paths
+        .paths
+        .iter()
+        .find(|(template, _)| template_matches(template, path))
+        .map(|(_, item)| item)
+    else {
+        return Vec::new();
+    };
+    [
+        ("GET", &item.get),
+        ("POST", &item.post),
+        ("PUT", &item.put),
+        ("PATCH", &item.patch),
+        ("DELETE", &item.delete),
+    ]
+    .into_iter()
+    .filter(|(_, operation)| operation.is_some())
+    .map(|(method, _)| method)
+    .collect()
+}
+
+fn template_matches(template: &str, path: &str) -> bool {
+    let (mut template, mut path) = (template.split('/'), path.split('/'));
+    loop {
+        match (template.next(), path.next()) {
+            (None, None) => return true,
+            (Some(t), Some(p)) if t == p || (t.starts_with('{') && !p.is_empty()) => {}
+            _ => return false,
+        }
+    }
 }
 
 /// A path segment that does not parse (e.g. a non-numeric id) names nothing.

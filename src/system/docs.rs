@@ -62,7 +62,7 @@ use crate::live::viewers::ViewerStats;
         (name = "groupbuys", description = "Community group-buys (社区团购): leaders and pickup points, campaigns with \
             tier prices and a cut-off, joining, settlement (tier differences refunded, or everyone refunded), \
             pickup codes and leader commission. Events: groupbuy.opened, groupbuy.succeeded, groupbuy.failed, \
-            groupbuy.cancelled, order.ready_for_pickup (emitted by settlement for each successful order), order.collected."),
+            groupbuy.cancelled, order.collected; order.ready_for_pickup comes from fulfilment's dispatch to the point."),
         (name = "fulfilment", description = "Pick waves with first-expiry-first-out lots, pick lists, packing, \
             shipping, dispatch to pickup points, signed carrier updates and lot traceability"),
         (name = "after-sales", description = "Claims (售后) on delivered orders: refund or reship, and claims per lot and farmer"),

@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, Workshop, assert_problem, json_of, spawn_app_with,
 use crate::live_support::{go_live, pin, schedule};
 use crate::orders::pay;
 
-async fn create_deal(app: &TestApp, shop: &Workshop, sku: i64, body: Value) -> (i64, Value) {
+pub async fn create_deal(app: &TestApp, shop: &Workshop, sku: i64, body: Value) -> (i64, Value) {
     let session = schedule(app, shop).await;
     go_live(app, shop, session).await;
     let mut body = body;
@@ -28,7 +28,7 @@ async fn create_deal(app: &TestApp, shop: &Workshop, sku: i64, body: Value) -> (
     (session, json_of(res).await)
 }
 
-async fn grab(app: &TestApp, token: &str, address: i64, deal: i64) -> reqwest::Response {
+pub async fn grab(app: &TestApp, token: &str, address: i64, deal: i64) -> reqwest::Response {
     app.post(
         &format!("/api/v1/live/deals/{deal}/orders"),
         Some(token),

@@ -1,6 +1,7 @@
 //! Black-box API tests: each test starts the real app on a random port with
 //! its own fresh database and talks HTTP. One binary, one module per domain.
 
+mod abuse;
 mod auth;
 mod catalog;
 mod cli;
@@ -11,6 +12,7 @@ mod fulfilment;
 mod groupbuys;
 mod helpers;
 mod ledger;
+mod limits;
 mod live_events;
 mod live_items;
 mod live_load;

@@ -18,7 +18,7 @@ use crate::catalog::types::MovementKind;
 use crate::catalog::{invalidation, lookup};
 use crate::entity::{farmer, lot, product};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::platform::pagination::{DEFAULT_LIMIT, MAX_LIMIT, Page};
+use crate::platform::pagination::{Page, clamp_limit};
 use crate::platform::validate::Check;
 use crate::state::AppState;
 
@@ -101,7 +101,7 @@ pub async fn list_lots(
     query: LotQuery,
 ) -> AppResult<Page<LotView>> {
     lookup::sku(db, workshop_id, sku_id).await?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = clamp_limit(query.limit)?;
     let mut select = lot::Entity::find()
         .filter(lot::Column::SkuId.eq(sku_id))
         .order_by_asc(lot::Column::ExpiryDate)

@@ -138,7 +138,15 @@ async fn bad_campaigns_are_refused_and_change_nothing() {
         )
         .await;
     assert_problem(res, StatusCode::CONFLICT, "out_of_stock").await;
-    assert_eq!(campaign(&app, second).await["status"], "draft");
+    let res = app
+        .get(&format!("/api/v1/groupbuys/campaigns/{second}"), None)
+        .await;
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await; // drafts are not public
+    let listed = json_of(app.get(&path, Some(&scene.shop.manager)).await).await;
+    assert_eq!(
+        listed["items"][1]["status"], "draft",
+        "the failed opening changed nothing"
+    );
     let res = app
         .post(
             &format!("{path}/{id}/open"),

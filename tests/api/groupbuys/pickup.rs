@@ -30,6 +30,8 @@ async fn settled_campaign(app: &TestApp, prefix: &str) -> Settled {
         buyers.push((token, order, point));
     }
     assert_eq!(cut_off(app, &scene, id).await["status"], "succeeded");
+    let picked = pick_all(app, &scene).await;
+    assert_eq!(picked.len(), 6, "the wave takes every paid pickup order");
     Settled {
         scene,
         buyers,
@@ -125,10 +127,10 @@ async fn leaders_see_and_verify_only_their_own_points_and_residents_only_their_c
     let code = code_of(&app, alice, *alice_order).await;
     assert_eq!(listed["items"][0]["pickup_code"], code.as_str());
 
-    // Not yet dispatched: the right code cannot collect it.
+    // Picked but not yet dispatched: the right code cannot collect it.
     let res = verify(&app, &scene, &scene.shop.leader, *alice_point, &code).await;
     assert_problem(res, StatusCode::CONFLICT, "invalid_transition").await;
-    dispatch(&app, *alice_order).await;
+    dispatch(&app, &scene, *alice_order).await;
     // Another leader's point is not theirs to verify.
     let res = verify(&app, &scene, &scene.other_leader, *alice_point, &code).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
@@ -150,7 +152,7 @@ async fn repeated_wrong_codes_are_rate_limited_per_leader_and_point() {
     let app = spawn_app().await;
     let Settled { scene, buyers, .. } = settled_campaign(&app, "16302").await;
     let (token, order, point) = &buyers[0];
-    dispatch(&app, *order).await;
+    dispatch(&app, &scene, *order).await;
     let code = code_of(&app, token, *order).await;
     let wrong = if code == "000000" { "000001" } else { "000000" };
     for _ in 0..5 {
@@ -161,7 +163,7 @@ async fn repeated_wrong_codes_are_rate_limited_per_leader_and_point() {
     assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     // The limit is per point: the leader's other point still works.
     let (token, order, other_point) = &buyers[1];
-    dispatch(&app, *order).await;
+    dispatch(&app, &scene, *order).await;
     let code = code_of(&app, token, *order).await;
     let res = verify(&app, &scene, &scene.shop.leader, *other_point, &code).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -174,7 +176,7 @@ async fn commission_is_the_rate_times_final_amounts_of_collected_orders_after_re
     // The first leader's buyers (points 0 and 1) collect; one is refunded a unit later.
     let mine: Vec<_> = buyers.iter().filter(|b| b.2 != scene.points[2]).collect();
     for (token, order, point) in &mine {
-        dispatch(&app, *order).await;
+        dispatch(&app, &scene, *order).await;
         let code = code_of(&app, token, *order).await;
         assert_eq!(
             verify(&app, &scene, &scene.shop.leader, *point, &code)

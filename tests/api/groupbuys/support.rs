@@ -3,7 +3,6 @@
 
 use chrono::{Duration, Utc};
 use gongfang::entity::{groupbuy_campaign, groupbuy_order, order, refund};
-use gongfang::orders::service::transition;
 use gongfang::orders::status::OrderStatus;
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -214,16 +213,80 @@ pub async fn settled(app: &TestApp, id: i64) -> Value {
     panic!("campaign {id} was not settled");
 }
 
-/// Stand-in for fulfilment (branch `fulfil`) until it lands: the order is
-/// picked, packed and dispatched to its pickup point.
-pub async fn dispatch(app: &TestApp, order_id: i64) {
-    use OrderStatus::*;
-    for (from, to) in [(Paid, Picking), (Picking, Packed), (Packed, Shipped)] {
-        let moved = transition(&app.state.db, order_id, from, to, None, "test dispatch")
-            .await
-            .unwrap();
-        assert!(moved, "order {order_id} {from:?} -> {to:?}");
-    }
+/// Fulfilment picks every paid pickup-point order in one wave (FEFO from a
+/// lot received for the SKU); `dispatch` then packs one and hands it to its point.
+pub async fn pick_all(app: &TestApp, scene: &Scene) -> Vec<i64> {
+    let shop = scene.shop.id;
+    let farmer = json!({"name": "叶美华", "village": "丰和村", "phone": "13900008888"});
+    let res = app
+        .post(
+            &format!("/api/v1/workshops/{shop}/farmers"),
+            Some(&scene.shop.manager),
+            &farmer,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let farmer = json_of(res).await["id"].as_i64().unwrap();
+    let today = gongfang::catalog::service::today();
+    let lot = json!({"sku_id": scene.sku, "farmer_id": farmer, "quantity": 200,
+        "harvest_date": today - chrono::Days::new(1), "expiry_date": today + chrono::Days::new(5),
+        "floor_price_fen": 1000, "code": format!("LOT-{shop}")});
+    let res = app
+        .post(
+            &format!("/api/v1/workshops/{shop}/lots"),
+            Some(&scene.shop.manager),
+            &lot,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = app
+        .post(
+            &format!("/api/v1/workshops/{shop}/waves"),
+            Some(&scene.shop.fulfilment),
+            &json!({"destination": "pickup_point"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let wave = json_of(res).await;
+    assert_eq!(
+        wave["shortages"].as_array().map_or(0, Vec::len),
+        0,
+        "{wave}"
+    );
+    wave["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["order_id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Packs a picked order and dispatches it to its pickup point (`shipped`).
+pub async fn dispatch(app: &TestApp, scene: &Scene, order_id: i64) {
+    let shop = scene.shop.id;
+    let pack = json!({"package_count": 1, "weight_g": 1200, "cold_chain": false});
+    let res = app
+        .post(
+            &format!("/api/v1/workshops/{shop}/orders/{order_id}/pack"),
+            Some(&scene.shop.fulfilment),
+            &pack,
+        )
+        .await;
+    let status = res.status();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "pack {order_id}: {}",
+        res.text().await.unwrap()
+    );
+    let res = app
+        .post(
+            &format!("/api/v1/workshops/{shop}/orders/{order_id}/dispatch"),
+            Some(&scene.shop.fulfilment),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "dispatch {order_id}");
 }
 
 pub async fn my_order(app: &TestApp, token: &str, order: i64) -> Value {
