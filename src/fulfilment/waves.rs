@@ -20,6 +20,7 @@ use super::model::{
 use crate::catalog::service::today;
 use crate::entity::{lot, order, order_line, pick_allocation, pick_wave, pick_wave_order};
 use crate::error::{AppError, AppResult};
+use crate::ledger::sales::{Allocation, record_allocation};
 use crate::orders::service::{resource_key, transition};
 use crate::orders::sql::changed;
 use crate::orders::status::OrderStatus;
@@ -340,6 +341,7 @@ async fn record_claim(
     pick_allocation::Entity::insert_many(rows.collect::<Vec<_>>())
         .exec(db)
         .await?;
+    split_for_ledger(db, wave, order, plan).await?;
     let data = json!({"order_id": order.id, "wave_id": wave.id});
     outbox::enqueue(
         db,
@@ -349,6 +351,30 @@ async fn record_claim(
         &data,
     )
     .await?;
+    Ok(())
+}
+
+/// The ledger splits each lot's units of each line (cost, premium, shares)
+/// in this same transaction: the allocation is where a sale meets its lot.
+async fn split_for_ledger(
+    db: &impl ConnectionTrait,
+    wave: &pick_wave::Model,
+    order: &order::Model,
+    plan: &Plan,
+) -> AppResult<()> {
+    for (line, takes) in plan {
+        for take in takes {
+            let allocation = Allocation {
+                workshop_id: order.workshop_id,
+                order_id: order.id,
+                order_line_id: line.id,
+                lot_id: take.lot_id,
+                units: take.units,
+                source: format!("wave:{}:line:{}:lot:{}", wave.id, line.id, take.lot_id),
+            };
+            record_allocation(db, &allocation).await?;
+        }
+    }
     Ok(())
 }
 

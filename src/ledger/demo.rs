@@ -1,7 +1,8 @@
 //! Demo ledger for 莓好集市 and 茶仙子: a split rule, contracts with farmers,
 //! lots received under them, paid sales through the storefront, the live room
 //! and its flash deal, picked from lots (FEFO), a partial refund and payouts.
-//! `pick_fefo` stands in for fulfilment's pick waves in the demo and tests.
+//! The demo picks its own orders with `pick_fefo` (what a pick wave does, for
+//! just these orders) so the other demo orders keep the states they show.
 
 use chrono::Days;
 use sea_orm::sea_query::{Expr, ExprTrait};

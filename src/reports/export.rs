@@ -70,6 +70,18 @@ pub fn report_csv(r: &WorkshopReport) -> Csv {
     put("premium", "farmer", "net_fen", p.farmer_fen);
     put("premium", "collective", "net_fen", p.collective_fen);
     put("premium", "workshop", "net_fen", p.workshop_fen);
+    for l in &r.leader_commissions {
+        let key = format!("{} #{}", l.name, l.leader_id);
+        put("leader_commission", &key, "accrued_fen", l.accrued_fen);
+        put("leader_commission", &key, "reversed_fen", l.reversed_fen);
+        put("leader_commission", &key, "net_fen", l.net_fen);
+    }
+    for a in &r.after_sales_by_farmer {
+        let key = format!("{} #{}", a.name, a.farmer_id);
+        put("after_sales", &key, "units_sold", a.units_sold);
+        put("after_sales", &key, "units_claimed", a.units_claimed);
+        put("after_sales", &key, "rate_bp", a.rate_bp);
+    }
     csv
 }
 

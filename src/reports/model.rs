@@ -133,6 +133,31 @@ pub struct PremiumFigures {
     pub workshop_fen: i64,
 }
 
+/// A group-buy leader's commission in the period (accruals on collection,
+/// reversals on refund).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderCommission {
+    pub leader_id: i64,
+    pub name: String,
+    pub accrued_fen: i64,
+    /// Taken back by refunds (positive).
+    pub reversed_fen: i64,
+    pub net_fen: i64,
+}
+
+/// After-sales claims against a farmer's produce in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FarmerAfterSales {
+    pub farmer_id: i64,
+    pub name: String,
+    /// Units of the farmer's lots sold (picked) in the period.
+    pub units_sold: i64,
+    /// Units named in after-sales claims opened in the period.
+    pub units_claimed: i64,
+    /// units_claimed per 10,000 units sold.
+    pub rate_bp: i64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkshopReport {
     pub workshop_id: i64,
@@ -147,6 +172,10 @@ pub struct WorkshopReport {
     /// Every supplying household, highest income first.
     pub income_by_household: Vec<HouseholdIncome>,
     pub premium: PremiumFigures,
+    /// Group-buy leader commissions, largest first.
+    pub leader_commissions: Vec<LeaderCommission>,
+    /// After-sales rate by farmer, highest first.
+    pub after_sales_by_farmer: Vec<FarmerAfterSales>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

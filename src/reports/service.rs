@@ -8,12 +8,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::charts;
 use super::model::{
-    CategoryFigures, ChannelFigures, HouseholdFigures, HouseholdIncome, LiveFigures,
-    PlatformOverview, PremiumFigures, SalesFigures, WorkshopReport,
+    CategoryFigures, ChannelFigures, FarmerAfterSales, HouseholdFigures, HouseholdIncome,
+    LeaderCommission, LiveFigures, PlatformOverview, PremiumFigures, SalesFigures, WorkshopReport,
 };
 use crate::catalog::lookup;
 use crate::entity::{
-    farmer, ledger_entry, live_session, order, order_line, product, sale_split, workshop,
+    account, claim, claim_line, farmer, leader_commission, ledger_entry, live_session, order,
+    order_line, product, sale_split, workshop,
 };
 use crate::error::AppResult;
 use crate::ledger::entries::{COLLECTIVE, FARMER, PREMIUM, PURCHASE, REVERSAL, WORKSHOP};
@@ -86,6 +87,8 @@ async fn report_of(
         households: household_figures(&income, period),
         income_by_household: income,
         premium,
+        leader_commissions: commissions(db, shop.id, period).await?,
+        after_sales_by_farmer: after_sales(db, shop.id, period).await?,
     })
 }
 
@@ -291,6 +294,126 @@ async fn ledger_figures(
             .then(a.farmer_id.cmp(&b.farmer_id))
     });
     Ok((income, premium))
+}
+
+/// Claimed units per farmer: a claim line's units are charged to the lots
+/// its order line was picked from, in pick order.
+async fn after_sales(
+    db: &impl ConnectionTrait,
+    workshop_id: i64,
+    period: Period,
+) -> AppResult<Vec<FarmerAfterSales>> {
+    let sold = sale_split::Entity::find()
+        .filter(sale_split::Column::WorkshopId.eq(workshop_id))
+        .filter(sale_split::Column::Kind.eq("sale"))
+        .filter(sale_split::Column::CreatedAt.gte(period.start()))
+        .filter(sale_split::Column::CreatedAt.lt(period.end()))
+        .order_by_asc(sale_split::Column::Id)
+        .all(db)
+        .await?;
+    let mut per_farmer: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for s in &sold {
+        per_farmer.entry(s.farmer_id).or_default().0 += s.units;
+    }
+    let claims: Vec<i64> = claim::Entity::find()
+        .filter(claim::Column::WorkshopId.eq(workshop_id))
+        .filter(claim::Column::CreatedAt.gte(period.start()))
+        .filter(claim::Column::CreatedAt.lt(period.end()))
+        .all(db)
+        .await?
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let lines = claim_line::Entity::find()
+        .filter(claim_line::Column::ClaimId.is_in(claims))
+        .all(db)
+        .await?;
+    for line in lines {
+        let mut left = line.quantity;
+        for s in sold
+            .iter()
+            .filter(|s| s.order_line_id == line.order_line_id)
+        {
+            let take = Ord::min(left, s.units);
+            per_farmer.entry(s.farmer_id).or_default().1 += take;
+            left -= take;
+        }
+    }
+    let names: HashMap<i64, String> = farmer::Entity::find()
+        .filter(farmer::Column::WorkshopId.eq(workshop_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.name))
+        .collect();
+    let mut out: Vec<FarmerAfterSales> = per_farmer
+        .into_iter()
+        .map(
+            |(farmer_id, (units_sold, units_claimed))| FarmerAfterSales {
+                farmer_id,
+                name: names.get(&farmer_id).cloned().unwrap_or_default(),
+                units_sold,
+                units_claimed,
+                rate_bp: if units_sold > 0 {
+                    units_claimed * 10_000 / units_sold
+                } else {
+                    0
+                },
+            },
+        )
+        .collect();
+    out.sort_by(|a, b| {
+        b.rate_bp
+            .cmp(&a.rate_bp)
+            .then(a.farmer_id.cmp(&b.farmer_id))
+    });
+    Ok(out)
+}
+
+/// Leader commissions booked in the period, per leader.
+async fn commissions(
+    db: &impl ConnectionTrait,
+    workshop_id: i64,
+    period: Period,
+) -> AppResult<Vec<LeaderCommission>> {
+    let rows = leader_commission::Entity::find()
+        .filter(leader_commission::Column::WorkshopId.eq(workshop_id))
+        .filter(leader_commission::Column::CreatedAt.gte(period.start()))
+        .filter(leader_commission::Column::CreatedAt.lt(period.end()))
+        .all(db)
+        .await?;
+    let mut per_leader: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for row in &rows {
+        let slot = per_leader.entry(row.leader_id).or_default();
+        if row.amount_fen >= 0 {
+            slot.0 += row.amount_fen;
+        } else {
+            slot.1 -= row.amount_fen;
+        }
+    }
+    let names: HashMap<i64, String> = account::Entity::find()
+        .filter(account::Column::Id.is_in(per_leader.keys().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let mut out: Vec<LeaderCommission> = per_leader
+        .into_iter()
+        .map(|(leader_id, (accrued, reversed))| LeaderCommission {
+            leader_id,
+            name: names.get(&leader_id).cloned().unwrap_or_default(),
+            accrued_fen: accrued,
+            reversed_fen: reversed,
+            net_fen: accrued - reversed,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.net_fen
+            .cmp(&a.net_fen)
+            .then(a.leader_id.cmp(&b.leader_id))
+    });
+    Ok(out)
 }
 
 /// Premium of the period's sale splits, and what refunds reversed.

@@ -100,11 +100,19 @@ impl Farm {
         order
     }
 
-    /// What fulfilment's pick wave does: allocate lots FEFO and split.
-    pub async fn pick(&self, order_id: i64) {
-        gongfang::ledger::demo::pick_fefo(&self.app.state.db, order_id)
-            .await
-            .expect("picked");
+    /// A fulfilment pick wave: it allocates the paid orders' units to lots
+    /// (FEFO) and the ledger splits each allocation in the same transaction.
+    /// An order the lots cannot cover stays paid and unsplit.
+    pub async fn pick(&self, _order_id: i64) {
+        let res = self
+            .app
+            .post(
+                &self.path("/waves"),
+                Some(&self.shop.fulfilment),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
     }
 
     pub async fn refund(&self, order: &Value, units: i64) -> reqwest::Response {

@@ -8,3 +8,5 @@ mod payouts;
 mod purchases;
 mod reports;
 mod splits;
+// `page.rs` (the report page in headless Chromium) uses fulfilment's
+// `tests/api/browser.rs`; declare `mod page;` here once that helper is on main.

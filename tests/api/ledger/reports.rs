@@ -3,7 +3,7 @@
 //! platform overview is for platform admins.
 
 use chrono::Utc;
-use gongfang::entity::{live_session, order, order_line};
+use gongfang::entity::{leader_commission, live_session, order, order_line};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
@@ -141,6 +141,50 @@ async fn report_figures_equal_a_direct_recomputation_from_the_orders() {
     check_households(&f, &report).await;
 }
 
+#[tokio::test]
+async fn leader_commissions_are_summed_per_leader_net_of_reversals() {
+    let f = farm("80505").await;
+    let leader =
+        json_of(f.app.get("/api/v1/me", Some(&f.shop.leader)).await).await["account"]["id"]
+            .as_i64()
+            .unwrap();
+    for amount in [500, 320, -100] {
+        commission(&f, leader, amount).await;
+    }
+    let res = f
+        .app
+        .get(
+            &f.path(&format!("/reports/summary?month={}", this_month())),
+            Some(&f.shop.manager),
+        )
+        .await;
+    let report = json_of(res).await;
+    let row = &report["leader_commissions"][0];
+    assert_eq!(row["leader_id"], leader);
+    assert_eq!(row["accrued_fen"], 820);
+    assert_eq!(row["reversed_fen"], 100);
+    assert_eq!(row["net_fen"], 720);
+}
+
+async fn commission(f: &Farm, leader: i64, amount: i64) {
+    leader_commission::ActiveModel {
+        workshop_id: Set(f.shop.id),
+        leader_id: Set(leader),
+        pickup_point_id: Set(1),
+        campaign_id: Set(1),
+        order_id: Set(1),
+        kind: Set(if amount > 0 { "accrual" } else { "reversal" }.into()),
+        base_fen: Set(amount.abs() * 10),
+        rate_bps: Set(1000),
+        amount_fen: Set(amount),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&f.app.state.db)
+    .await
+    .unwrap();
+}
+
 async fn units_of(f: &Farm, orders: &[&&order::Model]) -> i64 {
     let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     order_line::Entity::find()
@@ -179,6 +223,22 @@ async fn check_households(f: &Farm, report: &Value) {
     let reversed = report["premium"]["reversed_fen"].as_i64().unwrap();
     assert!(reversed > 0);
     assert_eq!(net_shares, premium - reversed);
+    let picked: i64 = splits
+        .iter()
+        .filter(|s| s.kind == "sale")
+        .map(|s| s.units)
+        .sum();
+    let after_sales = report["after_sales_by_farmer"].as_array().unwrap();
+    let sold: i64 = after_sales
+        .iter()
+        .map(|a| a["units_sold"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sold, picked);
+    assert!(
+        after_sales
+            .iter()
+            .all(|a| a["units_claimed"] == 0 && a["rate_bp"] == 0)
+    );
 }
 
 #[tokio::test]
