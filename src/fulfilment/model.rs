@@ -221,8 +221,10 @@ pub struct PackingView {
 pub struct ShipRequest {
     #[schema(example = "sf")]
     pub carrier: String,
+    /// The waybill number from the carrier; omit it to book the parcel through
+    /// the logistics provider, which assigns one.
     #[schema(example = "SF1234567890")]
-    pub tracking_number: String,
+    pub tracking_number: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -32,7 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(packing_slip)
         .service(order_trace)
         .service(lot_recall)
-        .service(carrier_update);
+        .service(carrier_update)
+        .service(logistics_update);
 }
 
 /// Create a pick wave from paid orders (filters: ship-by date, storage class,
@@ -363,6 +364,34 @@ async fn carrier_update(
         .and_then(|v| v.to_str().ok());
     Ok(web::Json(
         shipping::carrier_update(&state, &path, signature, &body).await?,
+    ))
+}
+
+/// A tracking update relayed by the logistics provider, signed with its
+/// webhook secret in its configured header (`Carrier-Signature` for the
+/// sandbox); verified by the logistics adapter. `delivered` delivers the order once.
+#[utoipa::path(
+    tag = "fulfilment",
+    request_body = crate::integrations::logistics::CarrierUpdate,
+    responses(
+        (status = 200, body = ShipmentView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "unknown tracking number", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/logistics/updates")]
+async fn logistics_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<web::Json<ShipmentView>> {
+    let signature = req
+        .headers()
+        .get(state.logistics.signature_header())
+        .and_then(|v| v.to_str().ok());
+    Ok(web::Json(
+        shipping::provider_update(&state, signature, &body).await?,
     ))
 }
 

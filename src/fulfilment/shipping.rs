@@ -16,6 +16,7 @@ use super::signature::verify_carrier_signature;
 use super::waves::{close_wave_if_done, storage_of};
 use crate::entity::{order, order_line, packing, shipment, shipment_event};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::integrations::logistics::ShipmentRequest;
 use crate::orders::queries::{Viewer, find_order};
 use crate::orders::service::{resource_key, transition};
 use crate::orders::sql::changed;
@@ -97,19 +98,17 @@ pub async fn ship(
     request: ShipRequest,
 ) -> AppResult<ShipmentView> {
     let mut check = Check::new();
-    check.text("carrier", &request.carrier, 1, 32).text(
-        "tracking_number",
-        &request.tracking_number,
-        1,
-        64,
-    );
-    if !state
-        .settings
-        .fulfilment
-        .carrier_secrets
-        .contains_key(&request.carrier)
-    {
-        check.fail("carrier", "not a configured carrier");
+    check.text("carrier", &request.carrier, 1, 32);
+    if let Some(tracking_number) = &request.tracking_number {
+        check.text("tracking_number", tracking_number, 1, 64);
+        if !state
+            .settings
+            .fulfilment
+            .carrier_secrets
+            .contains_key(&request.carrier)
+        {
+            check.fail("carrier", "not a configured carrier");
+        }
     }
     check.finish()?;
     let order = find_order(&state.db, Viewer::Workshop(workshop_id), order_id).await?;
@@ -119,6 +118,11 @@ pub async fn ship(
             "a pickup-point order is dispatched to its pickup point, not shipped",
         ));
     }
+    let request = if request.tracking_number.is_some() {
+        request
+    } else {
+        book_with_provider(state, &order, &request.carrier).await?
+    };
     let txn = db::begin_write(&state.db).await?;
     move_order(
         &txn,
@@ -151,6 +155,52 @@ pub async fn ship(
     txn.commit().await?;
     outbox::committed(&state.bus).await;
     shipment_view(&state.db, row).await
+}
+
+/// Books a packed order's parcel with the logistics provider (once per order:
+/// the provider answers a repeated reference with the same booking).
+async fn book_with_provider(
+    state: &AppState,
+    order: &order::Model,
+    carrier: &str,
+) -> AppResult<ShipRequest> {
+    if order.status != OrderStatus::Packed.as_str() {
+        return Err(AppError::new(
+            ErrorCode::InvalidTransition,
+            "only a packed order can be shipped",
+        ));
+    }
+    let packing = packing::Entity::find()
+        .filter(packing::Column::OrderId.eq(order.id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidTransition, "pack the order first"))?;
+    let address: serde_json::Value = order
+        .address
+        .as_deref()
+        .and_then(|a| serde_json::from_str(a).ok())
+        .unwrap_or_default();
+    let field = |name: &str| address[name].as_str().unwrap_or_default().to_owned();
+    let booking = state
+        .logistics
+        .book(ShipmentRequest {
+            reference: format!("order-{}", order.id),
+            carrier: Some(carrier.to_owned()),
+            cold_chain: packing.cold_chain,
+            packages: packing.package_count,
+            weight_g: packing.weight_g.into(),
+            recipient: field("name"),
+            phone: field("phone"),
+            address: ["province", "city", "district", "detail"]
+                .map(field)
+                .join(" "),
+            notify_url: String::new(),
+        })
+        .await?;
+    Ok(ShipRequest {
+        carrier: booking.carrier,
+        tracking_number: Some(booking.tracking_number),
+    })
 }
 
 /// Sends a group-buy order to its pickup point: the order is `shipped` and
@@ -233,7 +283,7 @@ async fn insert_shipment(
         order_id: Set(order.id),
         kind: Set(kind.to_owned()),
         carrier: Set(carrier.map(|c| c.carrier.clone())),
-        tracking_number: Set(carrier.map(|c| c.tracking_number.clone())),
+        tracking_number: Set(carrier.and_then(|c| c.tracking_number.clone())),
         pickup_point_id: Set(order.pickup_point_id),
         status: Set("shipped".into()),
         shipped_by: Set(actor_id),
@@ -284,6 +334,31 @@ pub async fn carrier_update(
     verify_carrier_signature(secret, body, signature)?;
     let update: CarrierUpdate = serde_json::from_slice(body)
         .map_err(|e| AppError::new(ErrorCode::InvalidBody, format!("carrier update: {e}")))?;
+    apply_update(state, carrier, update).await
+}
+
+/// A tracking update relayed by the logistics provider, verified by its adapter.
+pub async fn provider_update(
+    state: &AppState,
+    signature: Option<&str>,
+    body: &[u8],
+) -> AppResult<ShipmentView> {
+    let update = state.logistics.parse_update(signature, body)?;
+    let carrier = update.carrier.clone();
+    let update = CarrierUpdate {
+        tracking_number: update.tracking_number,
+        status: update.status,
+        detail: update.detail,
+        occurred_at: Some(update.occurred_at),
+    };
+    apply_update(state, &carrier, update).await
+}
+
+async fn apply_update(
+    state: &AppState,
+    carrier: &str,
+    update: CarrierUpdate,
+) -> AppResult<ShipmentView> {
     let mut check = Check::new();
     check
         .text("tracking_number", &update.tracking_number, 1, 64)

@@ -61,7 +61,7 @@ pub struct CarrierUpdate {
     pub event_id: String,
     pub carrier: String,
     pub tracking_number: String,
-    /// `in_transit`, `out_for_delivery`, `delivered` or `exception`.
+    /// `in_transit`, `delivered` or `exception`.
     pub status: String,
     pub detail: String,
     pub occurred_at: DateTime<Utc>,

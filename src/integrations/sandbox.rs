@@ -255,7 +255,7 @@ struct Parcel {
     notify_url: String,
 }
 
-const CARRIER_STATUSES: [&str; 4] = ["in_transit", "out_for_delivery", "delivered", "exception"];
+const CARRIER_STATUSES: [&str; 3] = ["in_transit", "delivered", "exception"];
 
 impl SandboxLogistics {
     pub fn new(settings: &LogisticsSettings) -> Self {

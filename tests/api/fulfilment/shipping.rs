@@ -191,3 +191,71 @@ async fn a_pickup_point_order_is_dispatched_not_shipped() {
     assert!(events.contains(&"order.shipped".to_owned()));
     assert!(events.contains(&"order.ready_for_pickup".to_owned()));
 }
+
+#[tokio::test]
+async fn a_parcel_booked_through_the_logistics_provider_is_delivered_by_its_relayed_update() {
+    let app = spawn_app().await;
+    let floor = Floor::new(&app, "17131", "chilled").await;
+    let farmer = floor.farmer(&app, "徐建国").await;
+    floor.lot(&app, farmer, "LP1", 10, 3).await;
+    let (_, order) = floor.paid_order(&app, "13800181301", 2).await;
+    let id = order["id"].as_i64().unwrap();
+    floor.create_wave(&app, json!({})).await;
+    assert_eq!(floor.pack(&app, id, true).await.status(), StatusCode::OK);
+
+    // No tracking number: the provider books the parcel and assigns one.
+    let ship = json!({"carrier": "zto"});
+    let path = floor.path(&format!("/orders/{id}/ship"));
+    let res = app.post(&path, Some(&floor.shop.fulfilment), &ship).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let shipment = json_of(res).await;
+    assert_eq!(shipment["carrier"], "zto");
+    let tracking = shipment["tracking_number"].as_str().unwrap().to_owned();
+    assert!(tracking.starts_with("SBX"), "{tracking}");
+
+    // A relayed update must carry the provider's signature.
+    let forged = json!({"event_id": "x", "carrier": "zto", "tracking_number": tracking,
+        "status": "delivered", "detail": "", "occurred_at": "2026-11-29T08:00:00Z"});
+    let res = app
+        .client
+        .post(app.url("/api/v1/logistics/updates"))
+        .header("Carrier-Signature", "00".repeat(32))
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNAUTHORIZED, "invalid_signature").await;
+    assert_eq!(floor.order_status(&app, id).await, "shipped");
+
+    // The sandbox carrier moves the parcel and notifies us over HTTP.
+    let logistics = &app.state.logistics;
+    logistics
+        .advance_in_sandbox(&tracking, "in_transit", "left the Jiande sorting centre")
+        .await
+        .unwrap();
+    assert_eq!(floor.order_status(&app, id).await, "shipped");
+    logistics
+        .advance_in_sandbox(&tracking, "delivered", "signed for at the door")
+        .await
+        .unwrap();
+    assert_eq!(floor.order_status(&app, id).await, "delivered");
+    let res = app
+        .get(
+            &floor.path(&format!("/orders/{id}/shipment")),
+            Some(&floor.shop.fulfilment),
+        )
+        .await;
+    let shipment = json_of(res).await;
+    assert_eq!(shipment["status"], "delivered");
+    let statuses: Vec<_> = shipment["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, ["shipped", "in_transit", "delivered"]);
+    assert_eq!(
+        logistics.track(&tracking).await.unwrap().status,
+        "delivered"
+    );
+}

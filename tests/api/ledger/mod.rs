@@ -4,9 +4,8 @@
 mod conservation;
 mod export;
 mod fixtures;
+mod page;
 mod payouts;
 mod purchases;
 mod reports;
 mod splits;
-// `page.rs` (the report page in headless Chromium) uses fulfilment's
-// `tests/api/browser.rs`; declare `mod page;` here once that helper is on main.
