@@ -15,6 +15,7 @@ use super::split::{Shares, SplitRule};
 use super::{purchases, rules};
 use crate::entity::{lot, order_line, sale_split, sku};
 use crate::error::{AppError, AppResult};
+use crate::orders::queries::{Viewer, find_order};
 
 pub const SALE: &str = "sale";
 pub const REVERSED: &str = "reversal";
@@ -314,6 +315,8 @@ pub async fn order_splits(
     workshop_id: i64,
     order_id: i64,
 ) -> AppResult<Vec<SaleSplitView>> {
+    // Another workshop's order is not found here, even though it has no rows to show.
+    find_order(db, Viewer::Workshop(workshop_id), order_id).await?;
     Ok(sale_split::Entity::find()
         .filter(sale_split::Column::WorkshopId.eq(workshop_id))
         .filter(sale_split::Column::OrderId.eq(order_id))
