@@ -135,6 +135,7 @@ pub struct ShortageView {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct WaveQuery {
     /// open | closed
     pub status: Option<String>,
