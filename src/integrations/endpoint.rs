@@ -28,6 +28,22 @@ impl SelfAddress {
     }
 }
 
+/// Where a provider calls us back: the configured public base URL, or this
+/// instance's own address once it listens.
+pub fn callback_url(notify_base_url: &str, own: &SelfAddress, path: &str) -> AppResult<String> {
+    let base = if notify_base_url.is_empty() {
+        own.get().map(str::to_owned).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::ProviderUnavailable,
+                "this instance is not listening yet",
+            )
+        })?
+    } else {
+        notify_base_url.to_owned()
+    };
+    Ok(format!("{base}{path}"))
+}
+
 /// One provider API: a base URL (configured, or this instance's sandbox) and a key.
 #[derive(Clone)]
 pub struct ProviderEndpoint {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::endpoint::{ProviderEndpoint, SelfAddress};
+use super::endpoint::{ProviderEndpoint, SelfAddress, callback_url};
 use super::sandbox::SandboxLogistics;
 use crate::config::LogisticsSettings;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -177,17 +177,7 @@ impl Logistics {
     }
 
     fn notify_url(&self) -> AppResult<String> {
-        let base = if self.notify_base_url.is_empty() {
-            self.own.get().map(str::to_owned).ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::ProviderUnavailable,
-                    "this instance is not listening yet",
-                )
-            })?
-        } else {
-            self.notify_base_url.clone()
-        };
-        Ok(format!("{base}{UPDATES_PATH}"))
+        callback_url(&self.notify_base_url, &self.own, UPDATES_PATH)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::endpoint::{ProviderEndpoint, SelfAddress};
+use super::endpoint::{ProviderEndpoint, SelfAddress, callback_url};
 use super::sandbox::SandboxPayments;
 use crate::config::PaymentSettings;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -219,16 +219,7 @@ impl PaymentGateway {
     }
 
     fn notify_url(&self) -> AppResult<String> {
-        let base = if self.notify_base_url.is_empty() {
-            self.own.get().map(str::to_owned).ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::ProviderUnavailable,
-                    "this instance is not listening yet",
-                )
-            })?
-        } else {
-            self.notify_base_url.clone()
-        };
-        Ok(format!("{base}/api/v1/payments/webhooks/{}", self.name))
+        let path = format!("/api/v1/payments/webhooks/{}", self.name);
+        callback_url(&self.notify_base_url, &self.own, &path)
     }
 }
