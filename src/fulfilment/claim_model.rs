@@ -110,6 +110,7 @@ pub struct ClaimLineView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ClaimQuery {
     /// open | approved | rejected

@@ -62,6 +62,7 @@ pub struct PickupPointView {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct NearbyQuery {
     pub lat: f64,
@@ -209,6 +210,7 @@ pub struct PickupListEntry {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PickupListQuery {
     pub date: NaiveDate,
@@ -249,6 +251,7 @@ pub struct CommissionStatement {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// `YYYY-MM` (UTC).

@@ -50,6 +50,7 @@ pub struct SessionAnalytics {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// Sessions scheduled at or after (default: 1 year ago).

@@ -130,6 +130,7 @@ pub struct StatusFilter {
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// An anonymous viewer's stable id (1-64 of A-Z a-z 0-9 - _), for unique-viewer counts.
     pub device_id: Option<String>,

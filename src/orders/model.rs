@@ -140,6 +140,7 @@ pub struct OrderEventView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StaffOrderFilter {
     pub status: Option<OrderStatus>,
@@ -149,6 +150,10 @@ pub struct StaffOrderFilter {
     pub to: Option<DateTime<Utc>>,
     pub live_session_id: Option<i64>,
     pub sku_id: Option<i64>,
+    /// Items per page (default 20, at most 100; larger values are clamped).
+    pub limit: Option<u64>,
+    /// Opaque cursor from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
 /// What the client needs to pay: with the sandbox provider, call

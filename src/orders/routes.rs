@@ -246,7 +246,7 @@ async fn sandbox_succeed(
 }
 
 /// A workshop's orders with filters, newest first (manager, fulfilment, streamer).
-#[utoipa::path(tag = "orders", security(("bearer" = [])), params(("workshop_id" = i64, Path), StaffOrderFilter, PageQuery),
+#[utoipa::path(tag = "orders", security(("bearer" = [])), params(("workshop_id" = i64, Path), StaffOrderFilter),
     responses((status = 200, body = Page<OrderView>), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/workshops/{workshop_id}/orders")]
@@ -255,11 +255,11 @@ async fn list_workshop_orders(
     caller: Caller,
     path: web::Path<i64>,
     filter: web::Query<StaffOrderFilter>,
-    page: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<OrderView>>> {
     caller.require_role(*path, STAFF)?;
+    let page = PageQuery::resolve_parts(filter.limit, filter.cursor.clone())?;
     Ok(web::Json(
-        queries::list_for_workshop(&state.db, *path, &filter, page.resolve()?).await?,
+        queries::list_for_workshop(&state.db, *path, &filter, page).await?,
     ))
 }
 

@@ -167,6 +167,7 @@ pub struct DeliveryDetail {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     pub status: Option<DeliveryStatus>,
@@ -176,6 +177,7 @@ pub struct DeliveryQuery {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Only events of this exact type.

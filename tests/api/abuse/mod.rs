@@ -5,5 +5,6 @@ mod hostile;
 mod matrix;
 mod methods;
 mod openapi;
+mod queries;
 mod snapshot;
 mod world;

@@ -22,6 +22,7 @@ pub struct Operation {
     pub access: Access,
     pub path_params: Vec<String>,
     pub header_params: Vec<String>,
+    pub query_params: Vec<String>,
     /// Required query parameters with a sample value each (`month=2026-11`).
     pub required_query: String,
     pub body: Option<Value>,
@@ -104,6 +105,7 @@ fn operation(doc: &Value, method: reqwest::Method, path: &str, op: &Value) -> Op
         access: access(op),
         path_params: names_in("path"),
         header_params: names_in("header"),
+        query_params: names_in("query"),
         required_query,
         body,
         streams,
