@@ -124,11 +124,19 @@ async fn take_join_slot(
 }
 
 /// Orders still due at the point on the pickup day stay within its capacity.
+/// The point's row is locked first: joins of different campaigns for the same
+/// point and day would otherwise count concurrently and overshoot together.
 async fn check_capacity(
     db: &impl ConnectionTrait,
     point: &pickup_point::Model,
     campaign: &groupbuy_campaign::Model,
 ) -> AppResult<()> {
+    changed(
+        db,
+        "UPDATE pickup_points SET capacity_per_day = capacity_per_day WHERE id = $1",
+        vec![point.id.into()],
+    )
+    .await?;
     let row = db
         .query_one_raw(statement(
             db,

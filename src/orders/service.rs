@@ -289,7 +289,12 @@ async fn hold_units(
     quantity: i64,
 ) -> AppResult<()> {
     let customer_id = request.customer_id;
-    if let Some(limit) = item.sku.per_buyer_limit {
+    // A reship replaces units the buyer already counted against the limit.
+    let limit = item
+        .sku
+        .per_buyer_limit
+        .filter(|_| request.channel != "reship");
+    if let Some(limit) = limit {
         let scope = format!("sku:{}", item.sku.id);
         if !stock::count_purchase(db, customer_id, &scope, quantity, limit as i64).await? {
             return Err(AppError::new(

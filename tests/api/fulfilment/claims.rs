@@ -266,3 +266,37 @@ async fn a_reship_is_a_paid_zero_price_order_and_claims_are_counted_per_lot_and_
         .await;
     assert_eq!(json_of(res).await["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_reship_is_not_refused_by_the_per_buyer_limit_the_original_used_up() {
+    let app = spawn_app().await;
+    let floor = Floor::new(&app, "17305", "chilled").await;
+    let wang = floor.farmer(&app, "王大伯").await;
+    floor.lot(&app, wang, "R1", 20, 5).await;
+    let res = app
+        .request(
+            reqwest::Method::PATCH,
+            &floor.path(&format!("/skus/{}", floor.sku)),
+            Some(&floor.shop.manager),
+        )
+        .json(&json!({"per_buyer_limit": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (token, order) = floor.delivered_order(&app, "13800193501", 3).await;
+    let address = json_of(app.get("/api/v1/me/addresses", Some(&token)).await).await;
+    let address = address[0]["id"].as_i64().unwrap();
+    let res = crate::orders::buy(&app, &token, address, floor.sku, 1).await;
+    assert_problem(res, StatusCode::CONFLICT, "limit_exceeded").await;
+
+    let claim = json_of(open_claim(&app, &token, &order, 2).await).await;
+    let res = app
+        .post(
+            &claim_path(&floor, &claim, "approve"),
+            Some(&floor.shop.fulfilment),
+            &json!({"resolution": "reship"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", json_of(res).await);
+}

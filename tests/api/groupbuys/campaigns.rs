@@ -327,3 +327,39 @@ async fn a_pickup_point_takes_no_more_orders_than_its_daily_capacity() {
         StatusCode::CREATED
     );
 }
+
+#[tokio::test]
+async fn joins_of_two_campaigns_at_once_never_overbook_a_shared_pickup_point() {
+    let app = spawn_app().await;
+    let mut scene = scene(&app, "16106", 200).await;
+    let small =
+        point_with_capacity(3, &app, &scene.shop, scene.leader_id, "小站", 29.47, 119.28).await;
+    scene.points.push(small);
+    let body = campaign_body(&scene, 40, 5);
+    let campaigns = [
+        open_campaign(&app, &scene, &body).await,
+        open_campaign(&app, &scene, &body).await,
+    ];
+    let mut shoppers = Vec::new();
+    for n in 0..40 {
+        shoppers.push(app.shopper(&format!("138106{n:05}")).await.0);
+    }
+    let joins = shoppers.iter().enumerate().map(|(n, token)| {
+        let (id, item) = campaigns[n % 2];
+        join(&app, token, id, item, 1, small)
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(joins)
+        .await
+        .iter()
+        .map(|res| res.status())
+        .collect();
+    let booked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let full = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((booked, full), (3, 37), "{statuses:?}");
+}
