@@ -227,6 +227,7 @@ fn build_fingerprint() -> String {
 }
 
 /// A workshop with one account per staff role, each logged in.
+#[derive(Clone)]
 pub struct Workshop {
     pub id: i64,
     pub manager: String,

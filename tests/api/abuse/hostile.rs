@@ -139,27 +139,28 @@ fn server_set_fields() -> Vec<(&'static str, Value)> {
 }
 
 /// The sample body with real ids of the victim's records where it names them.
-fn with_real_ids(world: &World, body: &mut Value) {
+fn with_real_ids(world: &World, template: &str, body: &mut Value) {
     match body {
         Value::Object(map) => {
             for (key, value) in map.iter_mut() {
                 match world
-                    .ids
-                    .get(key.as_str())
+                    .known(template, key)
                     .and_then(|id| id.parse::<i64>().ok())
                 {
                     Some(id) if value.is_number() => *value = json!(id),
-                    _ => with_real_ids(world, value),
+                    _ => with_real_ids(world, template, value),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| with_real_ids(world, v)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| with_real_ids(world, template, v)),
         _ => {}
     }
 }
 
 async fn cases_for(world: &World, doc: &Value, op: &Operation) -> Vec<Case> {
-    let path = world.victim_path(&op.path, &op.path_params).await;
+    let path = world.victim_path(&op.path, &op.path_params);
     let mut cases = Vec::new();
     let case = |label: String, body: Option<String>, verdict, pointer: &str, sent: Value| Case {
         label,
@@ -172,7 +173,7 @@ async fn cases_for(world: &World, doc: &Value, op: &Operation) -> Vec<Case> {
     };
     if let Some(sample) = &op.body {
         let mut base = sample.clone();
-        with_real_ids(world, &mut base);
+        with_real_ids(world, &op.path, &mut base);
         let schema = request_schema(doc, op);
         let mut scalars = Vec::new();
         fields(doc, &schema, "", &mut scalars);
@@ -256,7 +257,7 @@ async fn cases_for(world: &World, doc: &Value, op: &Operation) -> Vec<Case> {
         }
     }
     for param in &op.path_params {
-        let id = world.id_for(param).await;
+        let id = world.id_for(&op.path, param);
         for traversal in ["..%2F..%2Fhealthz", "%2E%2E%2F1", "../1"] {
             let hostile = path.replacen(&format!("/{id}"), &format!("/{traversal}"), 1);
             if hostile == path {

@@ -66,7 +66,7 @@ async fn listings_refuse_query_parameters_they_do_not_declare() {
     let mut failures = Vec::new();
     let mut answered_ok = 0;
     for op in &listings {
-        let path = world.victim_path(&op.path, &op.path_params).await;
+        let path = world.victim_path(&op.path, &op.path_params);
         let token = actor(&world, op);
         let base = format!("{}{}", world.app.address, path);
         if !op.streams {
