@@ -65,6 +65,7 @@ async fn listings_refuse_query_parameters_they_do_not_declare() {
         .collect();
     let mut failures = Vec::new();
     let mut answered_ok = 0;
+    let mut unreachable = Vec::new();
     for op in &listings {
         let path = world.victim_path(&op.path, &op.path_params);
         let token = actor(&world, op);
@@ -73,7 +74,7 @@ async fn listings_refuse_query_parameters_they_do_not_declare() {
             let plain = with_query(&base, &op.required_query, "");
             match ask(&world, &plain, token.as_deref()).await {
                 Some((status, _)) if status.is_success() => answered_ok += 1,
-                other => println!("{}: declared parameters only -> {other:?}", op.label()),
+                other => unreachable.push(format!("{}: {other:?}", op.label())),
             }
         }
         for extra in UNDECLARED {
@@ -91,9 +92,10 @@ async fn listings_refuse_query_parameters_they_do_not_declare() {
     );
     assert!(listings.len() >= 25, "only {} listings", listings.len());
     assert!(
-        answered_ok * 4 >= listings.len() * 3,
-        "too few listings reachable: {answered_ok} of {}",
-        listings.len()
+        unreachable.is_empty(),
+        "listings that do not answer 2xx with their declared parameters alone \
+         (the check below proves less for them):\n{}",
+        unreachable.join("\n")
     );
     assert!(
         failures.is_empty(),
