@@ -70,6 +70,8 @@ pub enum ErrorCode {
     WrongDestination,
     /// The after-sales window after delivery has passed.
     ClaimWindowClosed,
+    /// Only an open pick wave none of whose orders is packed yet can be cancelled.
+    WaveNotCancellable,
     ServiceUnavailable,
     /// A payment or logistics provider could not be reached; try again later.
     ProviderUnavailable,
@@ -113,7 +115,8 @@ impl ErrorCode {
             | CampaignNotStarted
             | PickupPointFull
             | WrongDestination
-            | ClaimWindowClosed => StatusCode::CONFLICT,
+            | ClaimWindowClosed
+            | WaveNotCancellable => StatusCode::CONFLICT,
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }

@@ -103,6 +103,7 @@ function showWave(wave) {
   $("#wave").hidden = false;
   $("#wave-id").textContent = "#" + wave.id;
   $("#wave-status").textContent = wave.status;
+  $("#cancel-form").hidden = wave.status !== "open";
   const shortages = $("#shortages");
   shortages.replaceChildren(...wave.shortages.map(s => {
     const li = document.createElement("li");
@@ -163,6 +164,18 @@ async function dispatch(card) {
   await loadWaves();
 }
 
+async function cancelWave(event) {
+  event.preventDefault();
+  await guarded(async () => {
+    const reason = $("#cancel-reason").value.trim();
+    const wave = await api("POST", `/workshops/${state.workshop}/waves/${state.wave}/cancel`, reason ? { reason } : {});
+    $("#cancel-reason").value = "";
+    say(`波次 #${wave.id} 已取消 cancelled: ${wave.orders.length} 单回到待拣货`);
+    showWave(wave);
+    await loadWaves();
+  });
+}
+
 /** Printable pages need the bearer token, so they are fetched and opened as a blob. */
 async function openPage(path) {
   const html = await api("GET", path);
@@ -184,6 +197,7 @@ $("#logout").addEventListener("click", logOut);
 $("#workshop").addEventListener("change", () => guarded(chooseWorkshop));
 $("#wave-form").addEventListener("submit", createWave);
 $("#reload-wave").addEventListener("click", () => guarded(() => openWave(state.wave)));
+$("#cancel-form").addEventListener("submit", cancelWave);
 $("#pick-list").addEventListener("click", () => guarded(() => openPage(`/workshops/${state.workshop}/waves/${state.wave}/pick-list.html`)));
 $("#verify-form").addEventListener("submit", verify);
 if (state.token) guarded(start);

@@ -14,6 +14,7 @@ mod m20261129_000050_deals;
 mod m20261129_000060_groupbuys;
 mod m20261129_000070_fulfilment;
 mod m20261129_000080_ledger;
+mod m20261129_000090_wave_cancel;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000060_groupbuys::Migration),
             Box::new(m20261129_000070_fulfilment::Migration),
             Box::new(m20261129_000080_ledger::Migration),
+            Box::new(m20261129_000090_wave_cancel::Migration),
         ]
     }
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub wave_id: i64,
     pub order_id: i64,
     pub created_at: DateTimeUtc,
+    /// Set when the wave is cancelled: the claim no longer holds the order or units.
+    pub released_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

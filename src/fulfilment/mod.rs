@@ -1,6 +1,7 @@
 //! Fulfilment of perishables: pick waves with FEFO lot allocation, pick lists,
 //! packing, shipping and pickup-point dispatch, traceability and after-sales.
 
+pub mod cancel;
 pub mod claim_model;
 pub mod claim_routes;
 pub mod claims;

@@ -75,11 +75,48 @@ pub struct CreateWaveRequest {
     pub max_orders: Option<u64>,
 }
 
+/// Why a wave is cancelled (optional; the body may be omitted).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelWaveRequest {
+    /// At most 200 characters.
+    #[schema(example = "the cold-chain truck did not come")]
+    pub reason: Option<String>,
+}
+
+/// Who cancelled a wave, when and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaveCancellation {
+    pub cancelled_by: i64,
+    pub cancelled_at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+/// A wave's state: `open` while picking, `closed` when its orders are all
+/// shipped (or refunded), `cancelled` when undone before packing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WaveStatus {
+    Open,
+    Closed,
+    Cancelled,
+}
+
+impl WaveStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WaveView {
     pub id: i64,
     pub workshop_id: i64,
-    /// open | closed
+    /// open | closed | cancelled
     pub status: String,
     #[schema(value_type = Option<String>, format = Date)]
     pub ship_by: Option<NaiveDate>,
@@ -93,11 +130,14 @@ pub struct WaveView {
     /// Orders the lots could not cover (only in the answer that created the
     /// wave); they stay paid.
     pub shortages: Vec<ShortageView>,
+    /// Present once the wave is cancelled.
+    pub cancellation: Option<WaveCancellation>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WaveSummary {
     pub id: i64,
+    /// open | closed | cancelled
     pub status: String,
     #[schema(value_type = Option<String>, format = Date)]
     pub ship_by: Option<NaiveDate>,
@@ -137,8 +177,7 @@ pub struct ShortageView {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WaveQuery {
-    /// open | closed
-    pub status: Option<String>,
+    pub status: Option<WaveStatus>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

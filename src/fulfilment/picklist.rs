@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use super::model::{Destination, LotUnits, PickLine, PickList, PickOrder, PickSku, StorageClass};
-use super::trace::{LotOrigin, allocations_where, line_lots, origins};
+use super::trace::{LotOrigin, allocations_where, line_lots, origins, wave_allocations};
 use super::waves::{find_wave, lines_by_order, storage_of, wave_orders};
 use crate::entity::{order, order_line, pick_allocation};
 use crate::error::AppResult;
@@ -21,7 +21,7 @@ pub async fn pick_list(
     let wave = find_wave(db, workshop_id, wave_id).await?;
     let orders = wave_orders(db, wave.id).await?;
     let mut lines = lines_by_order(db, orders.iter().map(|o| o.id).collect()).await?;
-    let allocations = allocations_where(db, pick_allocation::Column::WaveId, wave.id).await?;
+    let allocations = wave_allocations(db, wave.id).await?;
     let origins = origins(db, &allocations).await?;
     let titles: BTreeMap<i64, String> = lines
         .values()

@@ -32,6 +32,7 @@ pub async fn claim_stats(db: &impl ConnectionTrait, workshop_id: i64) -> AppResu
     let allocations = pick_allocation::Entity::find()
         .filter(pick_allocation::Column::WorkshopId.eq(workshop_id))
         .filter(pick_allocation::Column::OrderLineId.is_in(claimed.iter().map(|c| c.1)))
+        .filter(pick_allocation::Column::ReleasedAt.is_null())
         .all(db)
         .await?;
     let origins = origins(db, &allocations).await?;

@@ -6,14 +6,14 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::{
-    CarrierUpdate, CreateWaveRequest, LineTrace, LotRecall, PackRequest, PackingView, PickList,
-    ShipRequest, ShipmentView, WaveQuery, WaveSummary, WaveView,
+    CancelWaveRequest, CarrierUpdate, CreateWaveRequest, LineTrace, LotRecall, PackRequest,
+    PackingView, PickList, ShipRequest, ShipmentView, WaveQuery, WaveSummary, WaveView,
 };
 use super::signature::CARRIER_SIGNATURE;
-use super::{picklist, shipping, trace, waves};
+use super::{cancel, picklist, shipping, trace, waves};
 use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
-use crate::platform::json::Json;
+use crate::platform::json::{Json, OptionalJson};
 use crate::platform::pagination::Page;
 use crate::state::AppState;
 
@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_wave)
         .service(list_waves)
         .service(get_wave)
+        .service(cancel_wave)
         .service(pick_list)
         .service(pick_list_html)
         .service(pack_order)
@@ -111,6 +112,38 @@ async fn get_wave(
     Ok(web::Json(
         waves::get_wave(&state.db, workshop_id, wave_id).await?,
     ))
+}
+
+/// Cancel an open wave none of whose orders is packed yet (the truck did not
+/// come, the wrong filter): its picking orders go back to `paid` (ready for a
+/// new wave), every allocated lot unit back to its lot, and the ledger writes
+/// reversing splits; `wave.cancelled` is emitted. The body is optional. An
+/// order already packed or further, or a wave no longer open: 409
+/// `wave_not_cancellable`, and nothing changes.
+#[utoipa::path(
+    tag = "fulfilment",
+    security(("bearer" = [])),
+    params(("workshop_id" = i64, Path), ("wave_id" = i64, Path)),
+    request_body = Option<CancelWaveRequest>,
+    responses(
+        (status = 200, body = WaveView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "wave_not_cancellable", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/workshops/{workshop_id}/waves/{wave_id}/cancel")]
+async fn cancel_wave(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+    body: OptionalJson<CancelWaveRequest>,
+) -> AppResult<web::Json<WaveView>> {
+    let (workshop_id, wave_id) = path.into_inner();
+    caller.require_role(workshop_id, STAFF)?;
+    let wave = cancel::cancel_wave(&state, workshop_id, wave_id, caller.account_id, body.0).await?;
+    Ok(web::Json(wave))
 }
 
 /// A wave's pick list: per SKU the lots to take (code, farmer, harvest and

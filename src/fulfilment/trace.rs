@@ -74,6 +74,7 @@ pub fn line_lots(
     lots
 }
 
+/// Allocations still standing (not released by a cancelled wave) where `column` is `id`.
 pub async fn allocations_where(
     db: &impl ConnectionTrait,
     column: pick_allocation::Column,
@@ -81,6 +82,20 @@ pub async fn allocations_where(
 ) -> AppResult<Vec<pick_allocation::Model>> {
     Ok(pick_allocation::Entity::find()
         .filter(column.eq(id))
+        .filter(pick_allocation::Column::ReleasedAt.is_null())
+        .order_by_asc(pick_allocation::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Every allocation a wave made, released or not (a cancelled wave's pick
+/// list still shows what it was).
+pub async fn wave_allocations(
+    db: &impl ConnectionTrait,
+    wave_id: i64,
+) -> AppResult<Vec<pick_allocation::Model>> {
+    Ok(pick_allocation::Entity::find()
+        .filter(pick_allocation::Column::WaveId.eq(wave_id))
         .order_by_asc(pick_allocation::Column::Id)
         .all(db)
         .await?)

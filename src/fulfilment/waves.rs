@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::fefo::{self, LotStock, Take};
 use super::model::{
-    CreateWaveRequest, Destination, ShortageView, StorageClass, WaveOrderView, WaveQuery,
-    WaveSkuView, WaveSummary, WaveView,
+    CreateWaveRequest, Destination, ShortageView, StorageClass, WaveCancellation, WaveOrderView,
+    WaveQuery, WaveSkuView, WaveSummary, WaveView,
 };
 use crate::catalog::service::today;
 use crate::entity::{lot, order, order_line, pick_allocation, pick_wave, pick_wave_order};
@@ -370,12 +370,17 @@ async fn split_for_ledger(
                 order_line_id: line.id,
                 lot_id: take.lot_id,
                 units: take.units,
-                source: format!("wave:{}:line:{}:lot:{}", wave.id, line.id, take.lot_id),
+                source: allocation_source(wave.id, line.id, take.lot_id),
             };
             record_allocation(db, &allocation).await?;
         }
     }
     Ok(())
+}
+
+/// Names one allocation for the ledger: its sale split's source.
+pub fn allocation_source(wave_id: i64, line_id: i64, lot_id: i64) -> String {
+    format!("wave:{wave_id}:line:{line_id}:lot:{lot_id}")
 }
 
 pub async fn find_wave(
@@ -419,6 +424,7 @@ pub async fn get_wave(
     let orders = wave_orders(db, wave.id).await?;
     let lines = lines_by_order(db, orders.iter().map(|o| o.id).collect()).await?;
     let skus = aggregate_skus(lines.values().flatten());
+    let cancellation = cancellation_of(&wave);
     let orders = orders
         .into_iter()
         .map(|o| WaveOrderView {
@@ -441,6 +447,15 @@ pub async fn get_wave(
         orders,
         skus,
         shortages: Vec::new(),
+        cancellation,
+    })
+}
+
+fn cancellation_of(wave: &pick_wave::Model) -> Option<WaveCancellation> {
+    Some(WaveCancellation {
+        cancelled_by: wave.cancelled_by?,
+        cancelled_at: wave.cancelled_at?,
+        reason: wave.cancel_reason.clone(),
     })
 }
 
@@ -472,7 +487,7 @@ pub async fn list_waves(
         .order_by_desc(pick_wave::Column::Id)
         .limit(page.limit + 1);
     if let Some(status) = query.status {
-        select = select.filter(pick_wave::Column::Status.eq(status));
+        select = select.filter(pick_wave::Column::Status.eq(status.as_str()));
     }
     if let Some(before) = page.after_id {
         select = select.filter(pick_wave::Column::Id.lt(before));

@@ -117,6 +117,8 @@ pub struct SaleSplitView {
     pub lot_id: i64,
     pub farmer_id: i64,
     pub reverses_id: Option<i64>,
+    /// The refund a reversal answers; none when the allocation itself was
+    /// undone (its pick wave cancelled before packing).
     pub refund_id: Option<i64>,
     pub units: i64,
     pub unit_price_fen: i64,
@@ -300,7 +302,7 @@ pub struct StatementView {
     pub opening_balance_fen: i64,
     pub purchase_fen: i64,
     pub premium_fen: i64,
-    /// Premium taken back by refunds (a positive number).
+    /// Premium taken back by refunds and cancelled pick waves (a positive number).
     pub reversals_fen: i64,
     /// purchase + premium − reversals.
     pub owed_fen: i64,

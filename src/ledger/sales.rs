@@ -1,8 +1,8 @@
 //! The premium split on every sale. When units of an order line are taken
 //! from a lot, one immutable `sale_splits` row records price, purchase cost,
 //! premium (price above the market reference, common-prosperity SKUs only)
-//! and its shares, and the shares are credited as ledger entries. A refund
-//! writes reversing rows; nothing is ever updated.
+//! and its shares, and the shares are credited as ledger entries. A refund,
+//! or a cancelled pick wave, writes reversing rows; nothing is ever updated.
 
 use chrono::Utc;
 use sea_orm::{
@@ -128,6 +128,14 @@ pub fn premium_per_unit(sku: &sku::Model, price: i64) -> i64 {
     }
 }
 
+/// Why a reversal is written: a refund, or an allocation undone (a
+/// cancelled pick wave). `key` makes the reversal's source key unique.
+struct Cause {
+    refund_id: Option<i64>,
+    key: String,
+    reference: String,
+}
+
 /// Reverses the splits of `quantity` refunded units of a line, newest
 /// allocation first. Units never allocated (refunded before picking) have
 /// nothing to reverse.
@@ -147,24 +155,63 @@ pub async fn reverse_refund(
         if left == 0 {
             break;
         }
-        let reversed: i64 = splits
-            .iter()
-            .filter(|s| s.reverses_id == Some(sale.id))
-            .map(|s| -s.units)
-            .sum();
+        let reversed = reversed_units(&splits, sale);
         let take = left.min(sale.units - reversed);
         if take <= 0 {
             continue;
         }
-        reverse_units(db, refund_id, sale, reversed, take).await?;
+        let cause = Cause {
+            refund_id: Some(refund_id),
+            key: format!("refund:{refund_id}"),
+            reference: format!("refund {refund_id} of order {}", sale.order_id),
+        };
+        reverse_units(db, &cause, sale, reversed, take).await?;
         left -= take;
     }
     Ok(())
 }
 
+/// Reverses what is left of an allocation's split when the allocation is
+/// undone (its pick wave cancelled before packing): the sale nets to zero,
+/// and the order's next allocation is split afresh. `undo_key` names the undo.
+pub async fn reverse_allocation(
+    db: &impl ConnectionTrait,
+    a: &Allocation,
+    undo_key: &str,
+    reference: &str,
+) -> AppResult<()> {
+    let Some(sale) = by_source(db, &format!("sale:{}", a.source)).await? else {
+        return Ok(()); // nothing was split (no such allocation in the ledger)
+    };
+    let splits = sale_split::Entity::find()
+        .filter(sale_split::Column::ReversesId.eq(sale.id))
+        .all(db)
+        .await?;
+    let reversed = reversed_units(&splits, &sale);
+    let take = sale.units - reversed;
+    if take <= 0 {
+        return Ok(()); // refunds already reversed every unit
+    }
+    let cause = Cause {
+        refund_id: None,
+        key: undo_key.to_owned(),
+        reference: reference.to_owned(),
+    };
+    reverse_units(db, &cause, &sale, reversed, take).await
+}
+
+/// Units of `sale` already reversed by the reversal rows among `splits`.
+fn reversed_units(splits: &[sale_split::Model], sale: &sale_split::Model) -> i64 {
+    splits
+        .iter()
+        .filter(|s| s.reverses_id == Some(sale.id))
+        .map(|s| -s.units)
+        .sum()
+}
+
 async fn reverse_units(
     db: &impl ConnectionTrait,
-    refund_id: i64,
+    cause: &Cause,
     sale: &sale_split::Model,
     already: i64,
     take: i64,
@@ -181,7 +228,7 @@ async fn reverse_units(
     let row = sale_split::ActiveModel {
         kind: Set(REVERSED.into()),
         reverses_id: Set(Some(sale.id)),
-        refund_id: Set(Some(refund_id)),
+        refund_id: Set(cause.refund_id),
         units: Set(-take),
         revenue_fen: Set(delta.revenue),
         cost_fen: Set(delta.cost),
@@ -189,14 +236,13 @@ async fn reverse_units(
         farmer_fen: Set(delta.shares.farmer),
         collective_fen: Set(delta.shares.collective),
         workshop_fen: Set(delta.shares.workshop),
-        source_key: Set(format!("reversal:refund:{refund_id}:split:{}", sale.id)),
+        source_key: Set(format!("reversal:{}:split:{}", cause.key, sale.id)),
         created_at: Set(Utc::now()),
         ..copy_of(sale)
     }
     .insert(db)
     .await?;
-    let reference = format!("refund {refund_id} of order {}", sale.order_id);
-    credit_shares(db, &row, REVERSAL, delta.shares, &reference).await
+    credit_shares(db, &row, REVERSAL, delta.shares, &cause.reference).await
 }
 
 /// The sale row's identity and terms, for a reversal to start from.

@@ -32,29 +32,62 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<JsonLimit>>()
-            .map_or(64 * 1024, |l| l.0);
+        let limit = limit_of(req);
         let checked = check_content_type(req).and_then(|()| check_declared_length(req, limit));
         let mut payload = payload.take();
         Box::pin(async move {
             checked?;
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    AppError::new(
-                        ErrorCode::MalformedJson,
-                        format!("could not read body: {e}"),
-                    )
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(&mut payload, limit).await?;
             parse(&body).map(Json)
         })
     }
+}
+
+/// A body that may be left out: no body (or an empty one) is `T::default()`;
+/// a body that is sent is held to the same rules as [`Json`].
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = limit_of(req);
+        let content_type = check_content_type(req);
+        let declared = check_declared_length(req, limit);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            declared?;
+            let body = read_body(&mut payload, limit).await?;
+            if body.is_empty() {
+                return Ok(OptionalJson(T::default()));
+            }
+            content_type?;
+            parse(&body).map(OptionalJson)
+        })
+    }
+}
+
+fn limit_of(req: &HttpRequest) -> usize {
+    req.app_data::<web::Data<JsonLimit>>()
+        .map_or(64 * 1024, |l| l.0)
+}
+
+async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, AppError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            AppError::new(
+                ErrorCode::MalformedJson,
+                format!("could not read body: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Parses a JSON body into `T`, mapping every failure to a client error.

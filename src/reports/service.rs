@@ -296,6 +296,20 @@ async fn ledger_figures(
     Ok((income, premium))
 }
 
+/// Sales whose allocation was undone (a cancelled pick wave reverses all
+/// that is left of them, and the re-picked order is split again): not sold.
+async fn undone_sales(db: &impl ConnectionTrait, workshop_id: i64) -> AppResult<HashSet<i64>> {
+    Ok(sale_split::Entity::find()
+        .filter(sale_split::Column::WorkshopId.eq(workshop_id))
+        .filter(sale_split::Column::Kind.eq("reversal"))
+        .filter(sale_split::Column::RefundId.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|s| s.reverses_id)
+        .collect())
+}
+
 /// Claimed units per farmer: a claim line's units are charged to the lots
 /// its order line was picked from, in pick order.
 async fn after_sales(
@@ -311,6 +325,11 @@ async fn after_sales(
         .order_by_asc(sale_split::Column::Id)
         .all(db)
         .await?;
+    let undone = undone_sales(db, workshop_id).await?;
+    let sold: Vec<_> = sold
+        .into_iter()
+        .filter(|s| !undone.contains(&s.id))
+        .collect();
     let mut per_farmer: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     for s in &sold {
         per_farmer.entry(s.farmer_id).or_default().0 += s.units;

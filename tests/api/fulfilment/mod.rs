@@ -1,6 +1,7 @@
 //! Fulfilment: pick waves with FEFO lots, pick lists, packing, shipping,
 //! pickup-point dispatch, carrier updates, traceability.
 
+mod cancel;
 mod claims;
 mod console;
 mod docs;
