@@ -177,6 +177,7 @@ pub struct ShortageView {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WaveQuery {
+    #[param(inline)]
     pub status: Option<WaveStatus>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,

@@ -132,3 +132,34 @@ async fn docs_page_is_served_without_a_cdn() {
         assert!(res.bytes().await.unwrap().len() > 10_000);
     }
 }
+
+/// Every `$ref` in the served document names a schema it defines (a client
+/// generator, or schemathesis, would otherwise skip or fail on that part).
+#[tokio::test]
+async fn every_reference_in_the_openapi_document_resolves() {
+    fn refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(target);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let app = spawn_app().await;
+    let doc = json_of(app.get("/api/openapi.json", None).await).await;
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(found.len() > 100, "only {} references", found.len());
+    let dangling: std::collections::BTreeSet<&str> = found
+        .into_iter()
+        .filter(|target| {
+            let pointer = target.trim_start_matches('#');
+            doc.pointer(pointer).is_none()
+        })
+        .collect();
+    assert!(dangling.is_empty(), "unresolvable references: {dangling:?}");
+}
