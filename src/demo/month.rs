@@ -449,11 +449,13 @@ async fn after_sales(
 ) -> AppResult<()> {
     let mut refunds = 0;
     let mut claimed = false;
-    for o in delivered
+    // From a quarter in (the broadcasts' orders), wrapping round.
+    let sent: Vec<_> = delivered
         .iter()
         .filter(|o| o.pickup_point_id.is_none())
-        .rev()
-    {
+        .collect();
+    let (early, late) = sent.split_at(sent.len() / 4);
+    for o in late.iter().chain(early) {
         let Some(line) = order_line::Entity::find()
             .filter(order_line::Column::OrderId.eq(o.id))
             .order_by_asc(order_line::Column::Id)
@@ -476,7 +478,7 @@ async fn after_sales(
             };
             refund_order(state, shop.id, o.id, request, shop.manager, None).await?;
             refunds += 1;
-        } else if !claimed {
+        } else if !claimed && line.quantity >= 2 {
             let request = OpenClaimRequest {
                 lines: vec![ClaimLineRequest {
                     line_id: line.id,
