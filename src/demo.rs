@@ -2,13 +2,19 @@
 //! farmers and lots, live rooms, and a few customers, loaded through the API's services.
 
 mod catalog;
+pub mod fulfil;
+pub mod month;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::auth::Role;
 use crate::auth::service::{ensure_platform_admin, find_or_create_account};
 use crate::entity::{account, workshop};
 use crate::error::{AppError, AppResult};
+use crate::orders::addresses::add_address;
+use crate::orders::model::AddressRequest;
 use crate::state::AppState;
 use crate::workshops::model::{AddMemberRequest, CreateWorkshopRequest, NewMember};
 use crate::workshops::service::{add_member, create_workshop};
@@ -68,6 +74,19 @@ const CUSTOMERS: [(&str, &str); 3] = [
     ("13700000003", "王芳"),
 ];
 
+/// Further customers of the demo month (no logins listed; they share the
+/// demo password): surnames × given names, phones `1370001{nnnn}`.
+const SURNAMES: [&str; 8] = ["陈", "刘", "赵", "黄", "周", "吴", "徐", "孙"];
+const GIVEN: [&str; 6] = ["丽", "强", "敏", "静", "磊", "婷"];
+const MORE_CUSTOMERS: usize = 45;
+const CITIES: [(&str, &str, &str, &str); 5] = [
+    ("浙江省", "杭州市", "西湖区", "文三路 90 号"),
+    ("浙江省", "杭州市", "余杭区", "五常大道 181 号"),
+    ("上海市", "上海市", "徐汇区", "漕溪北路 88 号"),
+    ("浙江省", "宁波市", "鄞州区", "天童南路 555 号"),
+    ("江苏省", "苏州市", "姑苏区", "人民路 1001 号"),
+];
+
 const ROLES: [Role; 4] = [
     Role::Manager,
     Role::Streamer,
@@ -107,14 +126,92 @@ pub async fn load(state: &AppState) -> AppResult<()> {
         active.is_customer = Set(true);
         active.update(&state.db).await?;
     }
+    let started = std::time::Instant::now();
+    let lap = |phase: &str| {
+        tracing::info!(
+            phase,
+            ms = started.elapsed().as_millis() as u64,
+            "demo loading"
+        );
+    };
+    lap("workshops and catalog");
+    let customers = customers(state).await?;
     let phones: Vec<&str> = CUSTOMERS.iter().map(|(phone, _)| *phone).collect();
-    crate::orders::demo::load(state, &phones).await?;
-    crate::groupbuys::demo::load(state, &phones).await?;
-    // Last: the live rooms pin SKUs of the demo catalog.
+    let open_campaign = crate::groupbuys::demo::load(state, &phones).await?;
+    // The live rooms pin SKUs of the demo catalog.
     crate::live::demo::load(state).await?;
-    // After the live rooms: the ledger's demo sells in them.
-    crate::ledger::demo::load(state, &phones).await?;
+    lap("group-buys and live rooms");
+    // The month of 莓好集市 and 茶仙子: broadcasts, sales, waves, the ledger.
+    month::load(state, &customers).await?;
+    lap("month");
+    // Then each named customer's orders in every state.
+    crate::orders::demo::load(state, &phones).await?;
+    // Last, so no wave picks its orders before the campaign settles.
+    crate::groupbuys::demo::join_open(state, open_campaign, &phones).await?;
+    lap("done");
     Ok(())
+}
+
+pub(crate) async fn account_id(state: &AppState, phone: String) -> AppResult<i64> {
+    account::Entity::find()
+        .filter(account::Column::Phone.eq(phone))
+        .one(&state.db)
+        .await?
+        .map(|a| a.id)
+        .ok_or_else(|| AppError::not_found("demo account"))
+}
+
+/// The named customers and the month's further ones, each with an address.
+/// The further accounts share one hash of the demo password (hashing each
+/// would cost the load a second or more).
+async fn customers(state: &AppState) -> AppResult<Vec<month::Customer>> {
+    let hash = state.passwords.hash(DEMO_PASSWORD).await?;
+    let now = chrono::Utc::now();
+    let more: Vec<account::ActiveModel> = (0..MORE_CUSTOMERS)
+        .map(|n| account::ActiveModel {
+            phone: Set(format!("1370001{n:04}")),
+            name: Set(format!(
+                "{}{}",
+                SURNAMES[n % SURNAMES.len()],
+                GIVEN[(n / SURNAMES.len() + n) % GIVEN.len()]
+            )),
+            password_hash: Set(hash.clone()),
+            is_platform_admin: Set(false),
+            is_customer: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    account::Entity::insert_many(more).exec(&state.db).await?;
+    let accounts = account::Entity::find()
+        .filter(account::Column::IsCustomer.eq(true))
+        .filter(account::Column::Phone.starts_with("1370"))
+        .order_by_asc(account::Column::Id)
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(accounts.len());
+    for (n, a) in accounts.into_iter().enumerate() {
+        let (province, city, district, detail) = if n < CUSTOMERS.len() {
+            ("浙江省", "杭州市", "建德市", "新安江街道 江滨中路 18 号")
+        } else {
+            CITIES[n % CITIES.len()]
+        };
+        let request = AddressRequest {
+            name: a.name.clone(),
+            phone: a.phone.clone(),
+            province: province.into(),
+            city: city.into(),
+            district: district.into(),
+            detail: detail.into(),
+        };
+        let address = add_address(&state.db, a.id, request).await?;
+        out.push(month::Customer {
+            id: a.id,
+            address_id: address.id,
+            name: a.name,
+        });
+    }
+    Ok(out)
 }
 
 async fn load_workshop(state: &AppState, shop: &DemoWorkshop) -> AppResult<()> {

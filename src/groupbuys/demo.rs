@@ -9,14 +9,13 @@ use super::model::{
     CampaignItemRequest, CreateCampaignRequest, CreatePickupPointRequest, JoinRequest, Tier,
 };
 use super::{campaigns, join, pickup, points};
+use crate::demo::fulfil;
 use crate::demo::staff_phone;
-use crate::entity::{account, groupbuy_order, product, sku, workshop};
+use crate::entity::{account, groupbuy_order, pickup_point, product, sku, workshop};
 use crate::error::{AppError, AppResult};
+use crate::fulfilment::shipping;
 use crate::orders::payments::{sandbox_succeed, start_payment};
 use crate::orders::queries::Viewer;
-use crate::orders::service::transition;
-use crate::orders::status::OrderStatus;
-use crate::platform::db;
 use crate::state::AppState;
 
 /// (name, address, latitude, longitude)
@@ -58,18 +57,29 @@ const TANGQI: [Spot; 2] = [
     ),
 ];
 
-pub async fn load(state: &AppState, customer_phones: &[&str]) -> AppResult<()> {
+const JINGSHAN: [Spot; 2] = [
+    (
+        "径山村数智生活馆自提点",
+        "余杭区径山镇径山村 村委旁",
+        30.3880,
+        119.8100,
+    ),
+    (
+        "小古城村自提点",
+        "余杭区径山镇小古城村 文化礼堂",
+        30.3720,
+        119.8260,
+    ),
+];
+
+/// 莓好集市's open strawberry campaign (joined later, see [`join_open`]) and
+/// 鱼鹰团's settled zongzi one. Returns the open campaign.
+pub async fn load(state: &AppState, customer_phones: &[&str]) -> AppResult<i64> {
     let customers = customer_ids(state, customer_phones).await?;
     let strawberry = Demo::prepare(state, "莓好集市", "001", &JIANDE, "草莓").await?;
     let open = strawberry
         .campaign(state, "建德红颜草莓 社区团购", 200, 30)
         .await?;
-    for (n, customer) in customers.iter().enumerate() {
-        let order = strawberry.join(state, open, *customer, 2, n).await?;
-        if n % 2 == 0 {
-            pay(state, *customer, order).await?;
-        }
-    }
     let zongzi = Demo::prepare(state, "鱼鹰团", "003", &TANGQI, "粽").await?;
     let settled = zongzi
         .campaign(state, "塘栖鲜肉粽 端午团购", 100, 5)
@@ -79,7 +89,72 @@ pub async fn load(state: &AppState, customer_phones: &[&str]) -> AppResult<()> {
         pay(state, *customer, order).await?;
     }
     campaigns::cut_off_now(state, zongzi.workshop_id, settled).await?;
-    collect_first(state, &zongzi, settled).await
+    collect_first(state, &zongzi, settled).await?;
+    Ok(open)
+}
+
+/// The demo customers join the open campaign; every other one pays. Done last,
+/// so no pick wave takes these orders before the campaign settles.
+pub async fn join_open(state: &AppState, campaign: i64, customer_phones: &[&str]) -> AppResult<()> {
+    let points = campaigns::point_ids_of(&state.db, campaign).await?;
+    let item = first_item(state, campaign).await?;
+    for (n, customer) in customer_ids(state, customer_phones)
+        .await?
+        .iter()
+        .enumerate()
+    {
+        let request = JoinRequest {
+            item_id: item,
+            quantity: 2,
+            pickup_point_id: points[n % points.len().max(1)],
+        };
+        let order = join::join(state, *customer, campaign, &request, None)
+            .await?
+            .id;
+        if n % 2 == 0 {
+            pay(state, *customer, order).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A group-buy of the demo month: the workshop's pickup points (made if it has
+/// none), a campaign on its first product, `buyers` (customer, units) joined
+/// and paid, then settled at the cut-off.
+pub async fn month_campaign(
+    state: &AppState,
+    workshop_id: i64,
+    code: &str,
+    title: &str,
+    buyers: &[(i64, i64)],
+) -> AppResult<i64> {
+    let shop = workshop::Entity::find_by_id(workshop_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("demo workshop"))?;
+    let existing = pickup_point::Entity::find()
+        .filter(pickup_point::Column::WorkshopId.eq(workshop_id))
+        .order_by_asc(pickup_point::Column::Id)
+        .all(&state.db)
+        .await?;
+    let spots: &[Spot] = if existing.is_empty() { &JINGSHAN } else { &[] };
+    let mut demo = Demo::prepare(state, &shop.name, code, spots, "").await?;
+    demo.points.extend(existing.iter().map(|p| p.id));
+    let campaign = demo.campaign(state, title, 200, 20).await?;
+    for (n, (customer, units)) in buyers.iter().enumerate() {
+        let order = demo.join(state, campaign, *customer, *units, n).await?;
+        pay(state, *customer, order).await?;
+    }
+    campaigns::cut_off_now(state, workshop_id, campaign).await?;
+    Ok(campaign)
+}
+
+async fn first_item(state: &AppState, campaign: i64) -> AppResult<i64> {
+    campaigns::items_of(&state.db, campaign)
+        .await?
+        .first()
+        .map(|i| i.id)
+        .ok_or_else(|| AppError::not_found("demo campaign item"))
 }
 
 struct Demo {
@@ -181,11 +256,7 @@ impl Demo {
         quantity: i64,
         n: usize,
     ) -> AppResult<i64> {
-        let item = campaigns::items_of(&state.db, campaign)
-            .await?
-            .first()
-            .map(|i| i.id)
-            .ok_or_else(|| AppError::not_found("demo campaign item"))?;
+        let item = first_item(state, campaign).await?;
         let request = JoinRequest {
             item_id: item,
             quantity,
@@ -203,7 +274,8 @@ async fn pay(state: &AppState, customer: i64, order: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Fulfilment dispatches the first order to its point; the leader checks its code.
+/// Fulfilment waves the settled orders (lots FEFO), packs and dispatches the
+/// first to its point, and the leader checks its code; the rest are being picked.
 async fn collect_first(state: &AppState, demo: &Demo, campaign: i64) -> AppResult<()> {
     let Some(first) = groupbuy_order::Entity::find()
         .filter(groupbuy_order::Column::CampaignId.eq(campaign))
@@ -214,20 +286,9 @@ async fn collect_first(state: &AppState, demo: &Demo, campaign: i64) -> AppResul
     else {
         return Ok(());
     };
-    use OrderStatus::*;
-    let txn = db::begin_write(&state.db).await?;
-    for (from, to) in [(Paid, Picking), (Picking, Packed), (Packed, Shipped)] {
-        transition(
-            &txn,
-            first.order_id,
-            from,
-            to,
-            None,
-            "demo dispatch to the pickup point",
-        )
-        .await?;
-    }
-    txn.commit().await?;
+    fulfil::wave_all(state, demo.workshop_id, demo.manager_id).await?;
+    fulfil::pack(state, demo.workshop_id, demo.manager_id, first.order_id).await?;
+    shipping::dispatch(state, demo.workshop_id, first.order_id, demo.manager_id).await?;
     let code = first.pickup_code.unwrap_or_default();
     pickup::verify(
         state,

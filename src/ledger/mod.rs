@@ -7,7 +7,6 @@
 //! `sale_splits` and `ledger_entries` are append-only (database triggers).
 
 pub mod contracts;
-pub mod demo;
 pub mod entries;
 pub mod export;
 pub mod hooks;

@@ -11,6 +11,7 @@ use super::items::{pin, set_explaining};
 use super::model::{ExplainingRequest, PinItemRequest, ScheduleSessionRequest};
 use super::pricing::check_live_price;
 use super::service::{schedule, start};
+use super::viewers::ViewerStats;
 use crate::demo::staff_phone;
 use crate::entity::{account, product, sku, stock_movement, workshop};
 use crate::error::{AppError, AppResult};
@@ -247,4 +248,83 @@ async fn demo_skus(
         made.push(row);
     }
     Ok(made)
+}
+
+/// A broadcast of the demo month: scheduled now, its SKUs pinned, live.
+pub async fn go_live(
+    state: &AppState,
+    workshop_id: i64,
+    streamer_id: i64,
+    title: &str,
+    skus: &[sku::Model],
+) -> AppResult<i64> {
+    let session = schedule(state, workshop_id, streamer_id, session(title, Utc::now())).await?;
+    let mut first = None;
+    for sku in skus {
+        let item = pin(
+            state,
+            workshop_id,
+            session.id,
+            pin_request(state, sku).await,
+        )
+        .await?;
+        first.get_or_insert(item.id);
+    }
+    start(state, workshop_id, session.id).await?;
+    let explaining = ExplainingRequest { item_id: first };
+    set_explaining(state, workshop_id, session.id, explaining).await?;
+    Ok(session.id)
+}
+
+/// A flash deal at 20 % off for the next hour, one unit per buyer.
+pub async fn flash_deal(
+    state: &AppState,
+    workshop_id: i64,
+    session_id: i64,
+    streamer_id: i64,
+    sku: &sku::Model,
+    quantity: i64,
+) -> AppResult<i64> {
+    let request = crate::live::deal_model::CreateDealRequest {
+        sku_id: sku.id,
+        price_fen: (sku.price_fen * 4 / 5).max(1),
+        quantity,
+        starts_at: None,
+        duration_secs: 3_600,
+        per_buyer_limit: Some(1),
+        payment_window_secs: None,
+    };
+    let deal =
+        crate::live::deals::create_deal(state, workshop_id, session_id, streamer_id, request)
+            .await?;
+    Ok(deal.id)
+}
+
+/// Viewers watch a live session through the hub, as event streams do:
+/// `peak` of them at once, then the rest one after another, each a distinct
+/// device. The room reports and records the figures as it does for streams.
+pub async fn watch(state: &AppState, session_id: i64, unique: usize, peak: usize) -> ViewerStats {
+    let identity = |n: usize| format!("d:demo-{session_id}-{n}");
+    let peak = peak.min(unique);
+    let mut held = Vec::with_capacity(peak);
+    for n in 0..peak {
+        held.push(state.live.join(session_id, Some(&identity(n))).await);
+    }
+    let identity = &identity;
+    // The room reports its count when it changes; wait until the peak is in.
+    for _ in 0..300 {
+        if state.live.viewer_stats(session_id).await.peak >= peak as i64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    drop(held);
+    // The rest came and went, a few dozen at a time.
+    use futures_util::StreamExt;
+    futures_util::stream::iter(peak..unique)
+        .for_each_concurrent(32, |n| async move {
+            drop(state.live.join(session_id, Some(&identity(n))).await);
+        })
+        .await;
+    state.live.viewer_stats(session_id).await
 }

@@ -1,16 +1,18 @@
-//! Demo order history: every demo customer gets an address and orders in
-//! every state, made through the same services (and sandbox payments) as the API.
+//! Demo order history: every named demo customer has orders in every state,
+//! made through the same services (sandbox payments, pick waves that take
+//! lots FEFO, packing, shipping, delivery) as the API.
+
+use std::collections::BTreeSet;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::addresses::add_address;
-use super::model::{AddressRequest, LineRequest, RefundRequest};
-use super::payments::{sandbox_succeed, start_payment};
-use super::queries::Viewer;
+use super::model::{LineRequest, RefundRequest};
 use super::refunds::{cancel_order, refund_order};
 use super::service::{PlaceOrder, place_order, transition};
 use super::status::OrderStatus::{self, *};
-use crate::entity::{account, membership, sku};
+use crate::demo::fulfil;
+use crate::demo::month::pay;
+use crate::entity::{account, address, membership, order, sku};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -27,6 +29,9 @@ const HISTORY: [OrderStatus; 9] = [
     Refunded,
 ];
 
+/// (order, customer, workshop, target)
+type Placed = (i64, i64, i64, OrderStatus);
+
 pub async fn load(state: &AppState, customer_phones: &[&str]) -> AppResult<()> {
     let skus = sku::Entity::find()
         .filter(sku::Column::Status.eq("active"))
@@ -34,31 +39,54 @@ pub async fn load(state: &AppState, customer_phones: &[&str]) -> AppResult<()> {
         .order_by_asc(sku::Column::Id)
         .all(&state.db)
         .await?;
+    let mut placed: Vec<Placed> = Vec::new();
     for (n, phone) in customer_phones.iter().enumerate() {
         let customer = account::Entity::find()
             .filter(account::Column::Phone.eq(*phone))
             .one(&state.db)
             .await?
             .ok_or_else(|| AppError::not_found("demo customer"))?;
-        let address =
-            add_address(&state.db, customer.id, address_of(&customer.name, phone)).await?;
+        let address = address::Entity::find()
+            .filter(address::Column::CustomerId.eq(customer.id))
+            .order_by_asc(address::Column::Id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| AppError::not_found("demo address"))?;
         for (i, target) in HISTORY.iter().enumerate() {
             let Some(sku) = skus.get((n * HISTORY.len() + i) % skus.len().max(1)) else {
                 return Ok(());
             };
-            order_in_state(state, customer.id, address.id, sku, *target).await?;
+            let id = order_in_state(state, customer.id, address.id, sku, *target).await?;
+            placed.push((id, customer.id, sku.workshop_id, *target));
+        }
+    }
+    // Everything paid so far heads past `paid`: wave it (lots FEFO, ledger splits).
+    let shops: BTreeSet<i64> = placed.iter().filter(|p| p.3 != Paid).map(|p| p.2).collect();
+    for shop in shops {
+        let actor = manager_of(state, shop).await?;
+        fulfil::wave_all(state, shop, actor).await?;
+    }
+    for (id, _, shop, target) in &placed {
+        advance(state, *shop, *id, *target).await?;
+    }
+    // Paid after the waves, so these wait for the next one.
+    for (id, customer, _, target) in &placed {
+        if *target == Paid {
+            pay(state, *customer, *id).await?;
         }
     }
     Ok(())
 }
 
+/// Places the order; pays it unless it is to stay unpaid (or be paid later),
+/// cancels or refunds it when that is its state.
 async fn order_in_state(
     state: &AppState,
     customer_id: i64,
     address_id: i64,
     sku: &sku::Model,
     target: OrderStatus,
-) -> AppResult<()> {
+) -> AppResult<i64> {
     let address = super::addresses::address_for_order(&state.db, customer_id, address_id).await?;
     let request = PlaceOrder {
         customer_id,
@@ -72,45 +100,71 @@ async fn order_in_state(
     };
     let order = place_order(state, request, None).await?;
     match target {
-        PendingPayment => return Ok(()),
+        PendingPayment | Paid => return Ok(order.id),
         Cancelled => {
             cancel_order(state, customer_id, order.id).await?;
-            return Ok(());
+            return Ok(order.id);
         }
         _ => {}
     }
-    let payment = start_payment(state, customer_id, order.id, "sandbox", None).await?;
-    sandbox_succeed(state, Viewer::Customer(customer_id), &payment.provider_ref).await?;
+    pay(state, customer_id, order.id).await?;
     if target == Refunded {
         let request = RefundRequest {
             lines: None,
-            reason: "草莓压坏，全额退款".into(),
+            reason: "发货前买家申请退款，全额退款".into(),
         };
-        let manager = membership::Entity::find()
-            .filter(membership::Column::WorkshopId.eq(sku.workshop_id))
-            .filter(membership::Column::Role.eq("manager"))
-            .one(&state.db)
-            .await?
-            .map_or(customer_id, |m| m.account_id);
+        let manager = manager_of(state, sku.workshop_id).await?;
         refund_order(state, sku.workshop_id, order.id, request, manager, None).await?;
+    }
+    Ok(order.id)
+}
+
+/// Moves a picked order on to its target through fulfilment's services.
+async fn advance(state: &AppState, shop: i64, id: i64, target: OrderStatus) -> AppResult<()> {
+    if !matches!(target, Packed | Shipped | Delivered | Completed) {
         return Ok(());
     }
-    let path = [Paid, Picking, Packed, Shipped, Delivered, Completed];
-    for pair in path.windows(2).take_while(|w| w[0] != target) {
+    let actor = manager_of(state, shop).await?;
+    let Some(row) = order::Entity::find_by_id(id).one(&state.db).await? else {
+        return Ok(());
+    };
+    if row.status != Picking.as_str() {
+        // The lots could not cover it; it stays paid for the next wave.
+        tracing::info!(order = id, status = %row.status, "demo order not picked");
+        return Ok(());
+    }
+    fulfil::pack(state, shop, actor, id).await?;
+    if target == Packed {
+        return Ok(());
+    }
+    fulfil::ship(state, shop, actor, &row).await?;
+    if target == Shipped {
+        return Ok(());
+    }
+    fulfil::deliver(state, shop, &row).await?;
+    if target == Completed {
+        // Nothing completes an order but time; the demo moves it on (no money moves).
         let txn = crate::platform::db::begin_write(&state.db).await?;
-        transition(&txn, order.id, pair[0], pair[1], None, "demo fulfilment").await?;
+        transition(
+            &txn,
+            id,
+            Delivered,
+            Completed,
+            None,
+            "demo: claim window over",
+        )
+        .await?;
         txn.commit().await?;
     }
     Ok(())
 }
 
-fn address_of(name: &str, phone: &str) -> AddressRequest {
-    AddressRequest {
-        name: name.into(),
-        phone: phone.into(),
-        province: "浙江省".into(),
-        city: "杭州市".into(),
-        district: "建德市".into(),
-        detail: "新安江街道 江滨中路 18 号".into(),
-    }
+async fn manager_of(state: &AppState, workshop_id: i64) -> AppResult<i64> {
+    membership::Entity::find()
+        .filter(membership::Column::WorkshopId.eq(workshop_id))
+        .filter(membership::Column::Role.eq("manager"))
+        .one(&state.db)
+        .await?
+        .map(|m| m.account_id)
+        .ok_or_else(|| AppError::not_found("demo manager"))
 }

@@ -7,6 +7,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod deals;
+mod demo;
 mod errors;
 mod fixtures;
 mod fulfilment;
