@@ -6,9 +6,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Days, Duration, NaiveDate, NaiveTime, Utc};
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -18,8 +19,11 @@ use super::model::{
     WaveQuery, WaveSkuView, WaveSummary, WaveView,
 };
 use crate::catalog::service::today;
-use crate::entity::{lot, order, order_line, pick_allocation, pick_wave, pick_wave_order};
+use crate::entity::{
+    groupbuy_order, lot, order, order_line, pick_allocation, pick_wave, pick_wave_order,
+};
 use crate::error::{AppError, AppResult};
+use crate::groupbuys::settlement::READY;
 use crate::ledger::sales::{Allocation, record_allocation};
 use crate::orders::service::{resource_key, transition};
 use crate::orders::sql::changed;
@@ -82,6 +86,7 @@ async fn candidate_orders(
     let mut select = order::Entity::find()
         .filter(order::Column::WorkshopId.eq(workshop_id))
         .filter(order::Column::Status.eq(OrderStatus::Paid.as_str()))
+        .filter(settled_if_group_buy())
         .order_by_asc(order::Column::PaidAt)
         .order_by_asc(order::Column::Id);
     select = match request.destination {
@@ -105,6 +110,22 @@ async fn candidate_orders(
         .filter(|(_, lines)| request.storage.is_none_or(|s| storage_of(lines) == s))
         .take(limit as usize)
         .collect())
+}
+
+/// A group-buy order waits for its campaign's settlement: until then its final
+/// price is unknown and the campaign may still fail and refund it.
+fn settled_if_group_buy() -> Condition {
+    Condition::any()
+        .add(order::Column::CampaignId.is_null())
+        .add(
+            order::Column::Id.in_subquery(
+                Query::select()
+                    .column(groupbuy_order::Column::OrderId)
+                    .from(groupbuy_order::Entity)
+                    .and_where(groupbuy_order::Column::Settlement.eq(READY))
+                    .to_owned(),
+            ),
+        )
 }
 
 /// Orders paid before China midnight starting the day after `ship_by - days`

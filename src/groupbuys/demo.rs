@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::model::{
     CampaignItemRequest, CreateCampaignRequest, CreatePickupPointRequest, JoinRequest, Tier,
 };
+use super::settlement::READY;
 use super::{campaigns, join, pickup, points};
 use crate::demo::fulfil;
 use crate::demo::staff_phone;
@@ -279,7 +280,7 @@ async fn pay(state: &AppState, customer: i64, order: i64) -> AppResult<()> {
 async fn collect_first(state: &AppState, demo: &Demo, campaign: i64) -> AppResult<()> {
     let Some(first) = groupbuy_order::Entity::find()
         .filter(groupbuy_order::Column::CampaignId.eq(campaign))
-        .filter(groupbuy_order::Column::Settlement.eq("ready"))
+        .filter(groupbuy_order::Column::Settlement.eq(READY))
         .order_by_asc(groupbuy_order::Column::Id)
         .one(&state.db)
         .await?

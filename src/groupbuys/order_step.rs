@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::lease::Lease;
 use super::pickup;
-use super::settlement::{CANCELLED, SUCCEEDED};
+use super::settlement::{CANCELLED, READY, SUCCEEDED};
 use crate::entity::{groupbuy_item, groupbuy_order, order, order_line};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::refunds::{self, Take};
@@ -58,7 +58,7 @@ async fn try_settle_order(
                 .ok_or_else(|| AppError::internal(anyhow::anyhow!("item without final price")))?;
             refund_difference(state, &txn, &current, final_price).await?;
             let code = pickup::free_code(&txn, joined.pickup_point_id, joined.pickup_date).await?;
-            ("ready", Some(code))
+            (READY, Some(code))
         }
         (true, _) => {
             let reason = if outcome == CANCELLED {

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::commission;
 use super::model::{PickupListEntry, PickupOrderView};
 use super::points::find_point;
+use super::settlement::READY;
 use crate::entity::{account, groupbuy_order, order, pickup_point};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::model::OrderView;
@@ -74,7 +75,7 @@ pub async fn pickup_list(
     let joined = groupbuy_order::Entity::find()
         .filter(groupbuy_order::Column::PickupPointId.is_in(points.iter().map(|p| p.id)))
         .filter(groupbuy_order::Column::PickupDate.eq(date))
-        .filter(groupbuy_order::Column::Settlement.eq("ready"))
+        .filter(groupbuy_order::Column::Settlement.eq(READY))
         .order_by_asc(groupbuy_order::Column::Id)
         .all(db)
         .await?;
@@ -155,7 +156,7 @@ async fn find_by_code(
         groupbuy_order::Entity::find()
             .filter(groupbuy_order::Column::PickupPointId.eq(point_id))
             .filter(groupbuy_order::Column::PickupCode.eq(code))
-            .filter(groupbuy_order::Column::Settlement.eq("ready"))
+            .filter(groupbuy_order::Column::Settlement.eq(READY))
             .order_by_asc(groupbuy_order::Column::PickupDate)
     };
     let waiting = with_code()

@@ -28,6 +28,8 @@ use crate::state::AppState;
 pub const SUCCEEDED: &str = "succeeded";
 const FAILED: &str = "failed";
 pub const CANCELLED: &str = "cancelled";
+/// A group-buy order settled in a succeeded campaign: final price, pickup code.
+pub const READY: &str = "ready";
 
 /// Runs until the process stops.
 pub async fn run(state: AppState) {

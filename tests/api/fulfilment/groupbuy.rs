@@ -36,6 +36,17 @@ async fn a_settled_group_buy_is_picked_dispatched_to_its_points_and_collected() 
     let (far, _) = app.shopper("13817501002").await;
     let near_order = join_and_pay(&app, &near, campaign, item, 4, scene.points[0]).await;
     let far_order = join_and_pay(&app, &far, campaign, item, 3, scene.points[2]).await;
+    let res = app
+        .post(
+            &path("/waves"),
+            Some(&scene.shop.fulfilment),
+            &json!({"destination": "pickup_point"}),
+        )
+        .await;
+    assert!(
+        order_ids(&json_of(res).await).is_empty(),
+        "an open campaign's orders wait for its settlement (final price, or refunds)"
+    );
     assert_eq!(cut_off(&app, &scene, campaign).await["status"], "succeeded");
 
     let res = app
