@@ -133,6 +133,7 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         refund_observer: Arc::new(RefundObservers(vec![
             Arc::new(groupbuys::commission::CommissionReversal),
             Arc::new(ledger::LedgerHooks),
+            Arc::new(fulfilment::refund_returns::LotReturns),
         ])),
         settings: Arc::new(settings),
         metrics: prometheus::Registry::new(),

@@ -10,6 +10,7 @@ pub mod fefo;
 pub mod model;
 pub mod picklist;
 pub mod quality;
+pub mod refund_returns;
 pub mod reship;
 pub mod routes;
 pub mod shipping;

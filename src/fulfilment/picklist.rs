@@ -21,7 +21,13 @@ pub async fn pick_list(
     let wave = find_wave(db, workshop_id, wave_id).await?;
     let orders = wave_orders(db, wave.id).await?;
     let mut lines = lines_by_order(db, orders.iter().map(|o| o.id).collect()).await?;
-    let allocations = wave_allocations(db, wave.id).await?;
+    // A cancelled wave still shows what it took; any other shows what is
+    // still allocated (refunded units went back to their lots).
+    let allocations = if wave.status == "cancelled" {
+        wave_allocations(db, wave.id).await?
+    } else {
+        allocations_where(db, pick_allocation::Column::WaveId, wave.id).await?
+    };
     let origins = origins(db, &allocations).await?;
     let titles: BTreeMap<i64, String> = lines
         .values()

@@ -2,13 +2,13 @@
 //! records its guaranteed purchase, refunded units reverse their splits, each
 //! inside the caller's transaction.
 
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseTransaction;
 
 use super::{purchases, sales};
 use crate::catalog::lots::receipts::LotReceipts;
-use crate::entity::{lot, refund};
+use crate::entity::lot;
 use crate::error::AppResult;
-use crate::orders::refunds::RefundObserver;
+use crate::orders::refunds::{RefundObserver, latest_refund};
 
 /// Installed as `AppState::lot_receipts` and `AppState::refund_observer`.
 pub struct LedgerHooks;
@@ -31,25 +31,12 @@ impl RefundObserver for LedgerHooks {
     /// Called right after the refund row is written: the order's newest
     /// refund is this one. Money-only refunds (no lines) reverse nothing.
     async fn refunded(&self, txn: &DatabaseTransaction, order_id: i64) -> AppResult<()> {
-        let Some(latest) = refund::Entity::find()
-            .filter(refund::Column::OrderId.eq(order_id))
-            .order_by_desc(refund::Column::Id)
-            .one(txn)
-            .await?
-        else {
+        let Some((latest, lines)) = latest_refund(txn, order_id).await? else {
             return Ok(());
         };
-        let lines: Vec<RefundedLine> = serde_json::from_str(&latest.lines).unwrap_or_default();
         for line in lines {
             sales::reverse_refund(txn, latest.id, line.line_id, line.quantity).await?;
         }
         Ok(())
     }
-}
-
-/// One element of a refund's `lines` JSON.
-#[derive(Debug, serde::Deserialize)]
-struct RefundedLine {
-    line_id: i64,
-    quantity: i64,
 }

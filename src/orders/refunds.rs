@@ -207,6 +207,32 @@ pub trait RefundObserver: Send + Sync {
     async fn refunded(&self, db: &DatabaseTransaction, order_id: i64) -> AppResult<()>;
 }
 
+/// One element of a refund's `lines`: units of an order line taken back.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct RefundedLine {
+    pub line_id: i64,
+    pub quantity: i64,
+}
+
+/// The order's newest refund with the lines it took back (none for a
+/// money-only refund). Inside `RefundObserver::refunded` it is the refund
+/// just written.
+pub async fn latest_refund(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> AppResult<Option<(refund::Model, Vec<RefundedLine>)>> {
+    let Some(latest) = refund::Entity::find()
+        .filter(refund::Column::OrderId.eq(order_id))
+        .order_by_desc(refund::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let lines = serde_json::from_str(&latest.lines).unwrap_or_default();
+    Ok(Some((latest, lines)))
+}
+
 /// Used until a domain installs its own.
 pub struct NoRefundObserver;
 

@@ -7,6 +7,7 @@ mod console;
 mod docs;
 mod fefo_property;
 mod groupbuy;
+mod refunds;
 pub mod shipping;
 pub mod support;
 mod trace;
