@@ -43,7 +43,9 @@ fn free_port() -> u16 {
 }
 
 async fn wait_until_up(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // `serve --demo` answers ready once the demo month is loaded: 10-25 s for a
+    // debug build, more on a machine busy with the rest of the suite.
+    let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline {
         if let Ok(res) = client.get(format!("{base}/readyz")).send().await
             && res.status() == StatusCode::OK

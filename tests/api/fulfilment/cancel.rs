@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use super::support::{Floor, order_ids};
-use crate::helpers::{TestApp, assert_problem, json_of, spawn_app, spawn_peer};
+use crate::helpers::{TestApp, assert_problem, json_of, spawn_app, spawn_app_with, spawn_peer};
 
 fn cancel_path(floor: &Floor, wave_id: i64) -> String {
     floor.path(&format!("/waves/{wave_id}/cancel"))
@@ -299,7 +299,9 @@ async fn waves(app: &TestApp, floor: &Floor, phones: &str, count: usize) -> Vec<
 
 #[tokio::test]
 async fn concurrent_cancels_on_two_instances_return_each_wave_units_exactly_once() {
-    let app = spawn_app().await;
+    // Parallel writers queue for SQLite's one writer; a loaded CI machine must
+    // not turn that queue into 503s.
+    let app = spawn_app_with(|s| s.database.acquire_timeout_ms = 30_000).await;
     let peer = spawn_peer(&app).await;
     let floor = Floor::new(&app, "17505", "ambient").await;
     let wang = floor.farmer(&app, "王大伯").await;
@@ -341,7 +343,9 @@ async fn concurrent_cancels_on_two_instances_return_each_wave_units_exactly_once
 
 #[tokio::test]
 async fn cancel_racing_pack_leaves_either_a_packed_order_or_returned_units_never_both() {
-    let app = spawn_app().await;
+    // Parallel writers queue for SQLite's one writer; a loaded CI machine must
+    // not turn that queue into 503s.
+    let app = spawn_app_with(|s| s.database.acquire_timeout_ms = 30_000).await;
     let peer = spawn_peer(&app).await;
     let floor = Floor::new(&app, "17506", "ambient").await;
     let wang = floor.farmer(&app, "王大伯").await;

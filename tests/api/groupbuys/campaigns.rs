@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::support::*;
-use crate::helpers::{assert_problem, json_of, spawn_app};
+use crate::helpers::{assert_problem, json_of, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn residents_find_pickup_points_nearest_first_within_the_radius() {
@@ -330,7 +330,9 @@ async fn a_pickup_point_takes_no_more_orders_than_its_daily_capacity() {
 
 #[tokio::test]
 async fn joins_of_two_campaigns_at_once_never_overbook_a_shared_pickup_point() {
-    let app = spawn_app().await;
+    // 40 joins queue for SQLite's one writer; a loaded machine must not turn
+    // that queue into 503s.
+    let app = spawn_app_with(|s| s.database.acquire_timeout_ms = 30_000).await;
     let mut scene = scene(&app, "16106", 200).await;
     let small =
         point_with_capacity(3, &app, &scene.shop, scene.leader_id, "小站", 29.47, 119.28).await;
