@@ -231,8 +231,27 @@ pub async fn cut_off_now(
     if !moved && campaign.status != "open" {
         return Err(not_in("an open", &campaign));
     }
-    settlement::settle_campaign(state, campaign_id).await?;
+    if !settlement::settle_campaign(state, campaign_id).await? {
+        // The settlement job (here or on another instance) claimed it first.
+        return settled_view(state, campaign_id).await;
+    }
     get(&state.db, campaign_id).await
+}
+
+/// How long a cut-off waits for a settlement another worker is running.
+const SETTLEMENT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The campaign once it has left `settling`, or as it stands after
+/// `SETTLEMENT_PATIENCE` (still `settling`: the caller can poll it).
+async fn settled_view(state: &AppState, campaign_id: i64) -> AppResult<CampaignView> {
+    let deadline = tokio::time::Instant::now() + SETTLEMENT_PATIENCE;
+    loop {
+        let view = get(&state.db, campaign_id).await?;
+        if view.status != "settling" || tokio::time::Instant::now() >= deadline {
+            return Ok(view);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// A draft is simply cancelled; an open campaign is settled as cancelled:

@@ -178,7 +178,9 @@ async fn open_campaign(
     ))
 }
 
-/// Cut an open campaign off now and settle it (manager).
+/// Cut an open campaign off now and settle it (manager). If the settlement job
+/// got to it first, waits up to 10 s for that settlement and answers the outcome
+/// (`settling` if it is still running then).
 #[utoipa::path(tag = "groupbuys", security(("bearer" = [])), params(("workshop_id" = i64, Path), ("campaign_id" = i64, Path)),
     responses((status = 200, body = CampaignView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
