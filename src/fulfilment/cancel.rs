@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::model::{CancelWaveRequest, WaveView};
+use super::refund_returns::add_back_to_lot;
 use super::waves::{allocation_source, find_wave, get_wave, wave_orders};
 use crate::entity::{lot, order, pick_allocation, pick_wave};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -197,13 +198,7 @@ async fn return_units(
         .map(|l| ((l.sku_id, l.expiry_date, l.id), units[&l.id]))
         .collect();
     for ((_, _, lot_id), n) in ordered {
-        let back = changed(
-            txn,
-            "UPDATE lots SET remaining = remaining + $1 WHERE id = $2 AND remaining + $1 <= quantity",
-            vec![n.into(), lot_id.into()],
-        )
-        .await?;
-        if !back {
+        if !add_back_to_lot(txn, lot_id, n).await? {
             return Err(not_cancellable(format!(
                 "lot {lot_id} cannot take back {n} units without exceeding what it received"
             )));

@@ -127,13 +127,7 @@ async fn lower_allocation(
 /// Puts units back on a lot, never above what it received (a lot counted
 /// down meanwhile is filled only to its received quantity).
 async fn return_to_lot(db: &impl ConnectionTrait, lot_id: i64, units: i64) -> AppResult<()> {
-    let whole = changed(
-        db,
-        "UPDATE lots SET remaining = remaining + $1 WHERE id = $2 AND remaining + $1 <= quantity",
-        vec![units.into(), lot_id.into()],
-    )
-    .await?;
-    if !whole {
+    if !add_back_to_lot(db, lot_id, units).await? {
         tracing::warn!(
             lot_id,
             units,
@@ -147,4 +141,19 @@ async fn return_to_lot(db: &impl ConnectionTrait, lot_id: i64, units: i64) -> Ap
         .await?;
     }
     Ok(())
+}
+
+/// Adds `units` back to a lot if that keeps it within what it received;
+/// false (and nothing changed) otherwise. Shared with wave cancellation.
+pub(super) async fn add_back_to_lot(
+    db: &impl ConnectionTrait,
+    lot_id: i64,
+    units: i64,
+) -> AppResult<bool> {
+    changed(
+        db,
+        "UPDATE lots SET remaining = remaining + $1 WHERE id = $2 AND remaining + $1 <= quantity",
+        vec![units.into(), lot_id.into()],
+    )
+    .await
 }
