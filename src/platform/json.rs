@@ -1,5 +1,8 @@
 //! The JSON body extractor every handler uses: content type, size limit,
-//! syntax, field types, unknown fields and NUL characters each give a clear 4xx.
+//! syntax, field types, unknown fields, duplicate keys, arrays in place of
+//! objects and NUL characters each give a clear 4xx.
+
+mod strict;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,7 +46,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// A body that may be left out: no body (or an empty one) is `T::default()`;
+/// A body that may be left out: no body, an empty one or `null` is `T::default()`;
 /// a body that is sent is held to the same rules as [`Json`].
 pub struct OptionalJson<T>(pub T);
 
@@ -63,6 +66,9 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
                 return Ok(OptionalJson(T::default()));
             }
             content_type?;
+            if body.trim_ascii() == b"null" {
+                return Ok(OptionalJson(T::default())); // the schema's "or null"
+            }
             parse(&body).map(OptionalJson)
         })
     }
@@ -92,18 +98,18 @@ async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::BytesMut,
 
 /// Parses a JSON body into `T`, mapping every failure to a client error.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    if let Some(field) = find_nul(body) {
-        return Err(AppError::invalid(&field, "must not contain NUL characters"));
-    }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
+    let strict::UniqueKeys(tree) = serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
     de.end().map_err(|e| {
         AppError::new(
             ErrorCode::MalformedJson,
             format!("trailing characters after the JSON body: {e}"),
         )
     })?;
-    Ok(value)
+    if let Some(field) = nul_path(&tree, "body") {
+        return Err(AppError::invalid(&field, "must not contain NUL characters"));
+    }
+    serde_path_to_error::deserialize(strict::StrictValue(&tree)).map_err(body_error)
 }
 
 fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
@@ -128,15 +134,6 @@ fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
 }
 
 /// The JSON path of a string holding U+0000, which PostgreSQL cannot store.
-fn find_nul(body: &[u8]) -> Option<String> {
-    let escaped = body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
-    if !escaped {
-        return None;
-    }
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    nul_path(&value, "body")
-}
-
 fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
     match value {
         serde_json::Value::String(s) => s.contains('\0').then(|| path.to_owned()),

@@ -40,6 +40,41 @@ async fn wrong_field_types_are_422_naming_the_field() {
 }
 
 #[tokio::test]
+async fn an_array_of_the_fields_in_order_is_not_an_object() {
+    let app = spawn_app().await;
+    let res = raw_post(
+        &app,
+        r#"["13800000011", "long-enough", "张三"]"#,
+        Some("application/json"),
+    )
+    .await;
+    let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    assert_eq!(problem["errors"][0]["field"], "body");
+    let res = app.login("13800000011", "long-enough").await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "nobody was registered"
+    );
+}
+
+#[tokio::test]
+async fn duplicate_keys_are_422_naming_the_key() {
+    let app = spawn_app().await;
+    let body =
+        r#"{"phone": "13800000012", "password": "long-enough", "name": "张三", "name": "李四"}"#;
+    let res = raw_post(&app, body, Some("application/json")).await;
+    let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate field `name`"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
 async fn unknown_fields_are_422() {
     let app = spawn_app().await;
     let body = json!({"phone": "13800000000", "password": "long-enough", "name": "x", "is_platform_admin": true});

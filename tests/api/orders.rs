@@ -106,6 +106,19 @@ async fn clients_cannot_set_prices_totals_status_or_owner() {
     let body = json!({"lines": [{"sku_id": sku, "quantity": 1, "unit_price_fen": 1}], "address_id": address});
     let res = app.post("/api/v1/orders", Some(&token), &body).await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    // Serde would read a struct from an array of its fields in order; the
+    // schema says object, at the top and inside.
+    for positional in [
+        json!({"lines": [[sku, 1]], "address_id": address}),
+        json!([[{"sku_id": sku, "quantity": 1}], address, null]),
+    ] {
+        let res = app.post("/api/v1/orders", Some(&token), &positional).await;
+        let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("array"),
+            "{problem}"
+        );
+    }
     assert_eq!(app.stock(sku).await.reserved, 0, "nothing was reserved");
     let orders = json_of(app.get("/api/v1/orders", Some(&token)).await).await;
     assert_eq!(orders["items"].as_array().unwrap().len(), 0);
