@@ -81,25 +81,18 @@ impl<'de> Visitor<'de> for TreeVisitor {
     }
 }
 
-/// Deserializes from a parsed tree, refusing anything but an object for a struct.
+/// Deserializes from a parsed tree, refusing anything but an object for a
+/// struct; scalars and enum names go to serde_json's own `Value` deserializer.
 pub struct StrictValue<'a>(pub &'a Value);
 
-impl<'de> Deserializer<'de> for StrictValue<'_> {
+impl<'de> Deserializer<'de> for StrictValue<'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(u), _, _) => visitor.visit_u64(u),
-                (_, Some(i), _) => visitor.visit_i64(i),
-                (_, _, Some(f)) => visitor.visit_f64(f),
-                _ => Err(de::Error::custom("number out of range")),
-            },
-            Value::String(s) => visitor.visit_str(s),
             Value::Array(items) => visitor.visit_seq(Items(items.iter())),
             Value::Object(map) => visitor.visit_map(Entries::new(map)),
+            scalar => scalar.deserialize_any(visitor), // serde_json's own
         }
     }
 
@@ -124,14 +117,12 @@ impl<'de> Deserializer<'de> for StrictValue<'_> {
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
+        name: &'static str,
+        variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
         match self.0 {
-            Value::String(s) => {
-                visitor.visit_enum(IntoDeserializer::<Error>::into_deserializer(s.as_str()))
-            }
+            Value::String(_) => self.0.deserialize_enum(name, variants, visitor),
             Value::Object(map) if map.len() == 1 => {
                 visitor.visit_enum(de::value::MapAccessDeserializer::new(Entries::new(map)))
             }
@@ -167,7 +158,7 @@ fn invalid_type(value: &Value, expected: &dyn Expected) -> Error {
 
 struct Items<'a>(std::slice::Iter<'a, Value>);
 
-impl<'de> SeqAccess<'de> for Items<'_> {
+impl<'de> SeqAccess<'de> for Items<'de> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -199,7 +190,7 @@ impl<'a> Entries<'a> {
     }
 }
 
-impl<'de> MapAccess<'de> for Entries<'_> {
+impl<'de> MapAccess<'de> for Entries<'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
