@@ -14,6 +14,6 @@ COPY config ./config
 USER gongfang
 ENV GONGFANG_PROFILE=production
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1
 ENTRYPOINT ["gongfang"]
 CMD ["serve"]

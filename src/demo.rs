@@ -11,8 +11,9 @@ use sea_orm::{
 
 use crate::auth::Role;
 use crate::auth::service::{ensure_platform_admin, find_or_create_account};
+use crate::config::Settings;
 use crate::entity::{account, workshop};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::addresses::add_address;
 use crate::orders::model::AddressRequest;
 use crate::state::AppState;
@@ -101,11 +102,64 @@ pub fn staff_phone(code: &str, n: usize) -> String {
 /// Loads the demo data unless the database already has workshops.
 /// Returns whether anything was loaded.
 pub async fn load_if_empty(state: &AppState) -> AppResult<bool> {
+    if let Some(problem) = sandbox_problem(&state.settings) {
+        return Err(AppError::new(ErrorCode::ProviderUnavailable, problem));
+    }
     if workshop::Entity::find().count(&state.db).await? > 0 {
         return Ok(false);
     }
     load(state).await?;
     Ok(true)
+}
+
+/// The demo pays and ships through the sandbox providers only, never through a
+/// real one: why it cannot run with these settings, if it cannot.
+pub fn sandbox_problem(settings: &Settings) -> Option<String> {
+    let payments = settings.payments.sandbox_enabled && settings.payments.base_url.is_empty();
+    let logistics = settings.logistics.sandbox_enabled && settings.logistics.base_url.is_empty();
+    (!payments || !logistics).then(|| {
+        "the demo pays and ships through the sandbox providers, which these settings turn off: \
+         set GONGFANG__PAYMENTS__SANDBOX_ENABLED=true and GONGFANG__LOGISTICS__SANDBOX_ENABLED=true \
+         (and no provider base_url) for the instance that loads it"
+            .to_owned()
+    })
+}
+
+const WARMUP_TASK: &str = "demo data";
+
+/// Loads the demo while the instance serves: `/readyz` says how it goes. A
+/// database outage before anything was written is waited out; any other
+/// failure is logged and named on `/readyz`, and the instance serves on.
+pub async fn load_while_serving(state: &AppState) -> Result<bool, String> {
+    state.warmup.begin(WARMUP_TASK);
+    let mut wait = std::time::Duration::from_millis(500);
+    loop {
+        match load_if_empty(state).await {
+            Ok(loaded) => {
+                state.warmup.done(WARMUP_TASK);
+                return Ok(loaded);
+            }
+            Err(err)
+                if err.code == ErrorCode::ServiceUnavailable && nothing_written(state).await =>
+            {
+                tracing::warn!(error = %err.detail, retry_in_ms = wait.as_millis() as u64, "demo load waits for the database");
+                state.warmup.retrying(WARMUP_TASK, err.detail.clone());
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(15));
+            }
+            Err(err) => {
+                let reason = format!("{:?}: {}", err.code, err.detail);
+                tracing::error!(error = ?err, cause = ?err.source, "demo load failed; serving without it");
+                state.warmup.failed(WARMUP_TASK, reason.clone());
+                return Err(reason);
+            }
+        }
+    }
+}
+
+/// True when no workshop exists yet, so the load can start again from the top.
+async fn nothing_written(state: &AppState) -> bool {
+    matches!(workshop::Entity::find().count(&state.db).await, Ok(0))
 }
 
 pub async fn load(state: &AppState) -> AppResult<()> {

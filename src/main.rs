@@ -2,7 +2,6 @@
 //! A thin shim over the library; all behaviour lives in `gongfang::*`.
 
 use std::io::Read;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
@@ -148,15 +147,36 @@ async fn serve(settings: Settings, with_demo: bool) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     let state = app.state().clone();
     let port = app.port();
-    // Demo payments go through the sandbox provider over HTTP, so serve first
-    // and stay unready (`/readyz` 503) until the demo is in.
-    state.starting.store(with_demo, Ordering::Release);
-    let server = tokio::spawn(app.run_until_stopped());
-    if with_demo && demo::load_if_empty(&state).await? {
-        println!("Loaded demo data.");
-    }
-    state.starting.store(false, Ordering::Release);
     let base = format!("http://{}", display_addr(&state.settings.server.bind, port));
+    // Demo payments go through the sandbox provider over HTTP, so the demo
+    // loads while the instance serves (unready, `/readyz` says why); a failed
+    // load is reported there and in the log, and the instance serves on.
+    let server = tokio::spawn(app.run_until_stopped());
+    if with_demo {
+        let outcome = demo::load_while_serving(&state).await;
+        print_summary(&base, started);
+        match outcome {
+            Ok(loaded) => {
+                let what = if loaded {
+                    "loaded"
+                } else {
+                    "already in the database"
+                };
+                println!(
+                    "Demo data {what}. Demo accounts (password {}):\n{}",
+                    demo::DEMO_PASSWORD,
+                    demo::accounts_summary()
+                );
+            }
+            Err(reason) => println!("Demo data NOT loaded ({reason}); serving without it."),
+        }
+    } else {
+        print_summary(&base, started);
+    }
+    server.await?
+}
+
+fn print_summary(base: &str, started: Instant) {
     println!(
         "Gongfang is listening on {base} (ready in {} ms)",
         started.elapsed().as_millis()
@@ -164,10 +184,6 @@ async fn serve(settings: Settings, with_demo: bool) -> anyhow::Result<()> {
     println!("  API docs:  {base}/docs");
     println!("  OpenAPI:   {base}/api/openapi.json");
     println!("  Health:    {base}/healthz  {base}/readyz  {base}/metrics");
-    if with_demo {
-        println!("Demo accounts:\n{}", demo::accounts_summary());
-    }
-    server.await?
 }
 
 /// Seeding pays demo orders through the sandbox provider, which is served over

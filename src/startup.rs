@@ -127,7 +127,7 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
         payments: Providers::new(&settings.payments, own.clone(), production)?,
         logistics: Logistics::new(&settings.logistics, own.clone(), production)?,
         own_address: own,
-        starting: Arc::default(),
+        warmup: Default::default(),
         session_pricing: Arc::new(live::LivePricing),
         lot_receipts: Arc::new(ledger::LedgerHooks),
         refund_observer: Arc::new(RefundObservers(vec![
@@ -186,7 +186,6 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
             .app_data(web::Data::new(api))
             .app_data(web::Data::new(limit))
             .app_data(web::PathConfig::default().error_handler(problems::path_error))
-            .app_data(web::QueryConfig::default().error_handler(problems::query_error))
             .route("/api/openapi.json", web::get().to(docs::openapi_json))
             .route("/docs", web::get().to(docs::docs_page))
             .configure(reports::page::configure)

@@ -31,8 +31,8 @@ pub struct AppState {
     pub logistics: Logistics,
     /// This instance's own base URL once it listens (sandbox providers call back here).
     pub own_address: SelfAddress,
-    /// Set while the instance loads demo data: `/readyz` answers 503 meanwhile.
-    pub starting: Arc<std::sync::atomic::AtomicBool>,
+    /// What the instance still loads before it is ready (demo data): `/readyz` names it.
+    pub warmup: crate::platform::warmup::Warmup,
     /// Live-session prices for orders, installed by the live domain.
     pub session_pricing: Arc<dyn SessionPricing>,
     /// Told of every lot received (the ledger records the guaranteed purchase).

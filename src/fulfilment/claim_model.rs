@@ -25,6 +25,25 @@ impl ClaimReason {
     }
 }
 
+/// A claim is `open` until a manager approves or rejects it, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    Open,
+    Approved,
+    Rejected,
+}
+
+impl ClaimStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimLineRequest {
@@ -113,8 +132,8 @@ pub struct ClaimLineView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ClaimQuery {
-    /// open | approved | rejected
-    pub status: Option<String>,
+    #[param(inline)]
+    pub status: Option<ClaimStatus>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

@@ -15,6 +15,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::Page;
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -90,7 +91,7 @@ async fn list_claims(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<ClaimQuery>,
+    query: Query<ClaimQuery>,
 ) -> AppResult<web::Json<Page<ClaimView>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, STAFF)?;

@@ -415,7 +415,7 @@ pub async fn list_claims(
     let page = PageQuery::resolve_parts(query.limit, query.cursor)?;
     let mut select = claim::Entity::find().filter(claim::Column::WorkshopId.eq(workshop_id));
     if let Some(status) = query.status {
-        select = select.filter(claim::Column::Status.eq(status));
+        select = select.filter(claim::Column::Status.eq(status.as_str()));
     }
     let rows = page.keyset(select, claim::Column::Id).all(db).await?;
     let page = Page::from_rows(rows, page, |c| c.id);

@@ -15,6 +15,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::{Json, OptionalJson};
 use crate::platform::pagination::Page;
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub const STAFF: &[Role] = &[Role::Manager, Role::Fulfilment];
@@ -82,7 +83,7 @@ async fn list_waves(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<WaveQuery>,
+    query: Query<WaveQuery>,
 ) -> AppResult<web::Json<Page<WaveSummary>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, STAFF)?;

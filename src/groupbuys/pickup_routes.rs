@@ -14,6 +14,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -35,7 +36,7 @@ async fn pickup_list(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<PickupListQuery>,
+    query: Query<PickupListQuery>,
 ) -> AppResult<web::Json<Vec<PickupListEntry>>> {
     let workshop_id = *path;
     let desk = desk_of(&caller, workshop_id)?;
@@ -88,7 +89,7 @@ async fn verify_code(
 async fn my_orders(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> AppResult<web::Json<Page<PickupOrderView>>> {
     Ok(web::Json(
         pickup::my_orders(&state.db, caller.account_id, query.resolve()?).await?,
@@ -122,7 +123,7 @@ async fn commission_statement(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
-    query: web::Query<MonthQuery>,
+    query: Query<MonthQuery>,
 ) -> AppResult<web::Json<CommissionStatement>> {
     let (workshop_id, leader_id) = path.into_inner();
     if let Desk::Leader(me) = desk_of(&caller, workshop_id)?

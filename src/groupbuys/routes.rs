@@ -15,6 +15,7 @@ use crate::orders::model::OrderView;
 use crate::orders::routes::idempotency_key;
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::query::Query;
 use crate::state::AppState;
 use crate::workshops::model::MemberView;
 
@@ -117,7 +118,7 @@ async fn list_points(
 #[get("/groupbuys/pickup-points/nearby")]
 async fn nearby_points(
     state: web::Data<AppState>,
-    query: web::Query<NearbyQuery>,
+    query: Query<NearbyQuery>,
 ) -> AppResult<web::Json<Vec<PickupPointView>>> {
     Ok(web::Json(points::nearby(&state.db, &query).await?))
 }
@@ -152,7 +153,7 @@ async fn list_campaigns(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> AppResult<web::Json<Page<CampaignView>>> {
     caller.require_role(*path, MANAGERS)?;
     Ok(web::Json(

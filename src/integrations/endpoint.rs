@@ -71,8 +71,10 @@ impl ProviderEndpoint {
             timeout: Duration::from_millis(timeout_ms),
             max_response_bytes: 256 * 1024,
             // The operator chose this URL; only production insists on https.
+            // Without one the only target is this instance's own sandbox, on
+            // loopback, switched on by name.
             policy: TargetPolicy {
-                allow_insecure_local: !production,
+                allow_insecure_local: !production || configured_base.is_none(),
             },
         })?;
         Ok(Self {

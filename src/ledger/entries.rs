@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use super::model::{EntryQuery, EntryView};
 use crate::entity::ledger_entry;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::platform::db::statement;
 use crate::platform::pagination::{Page, PageQuery};
 
@@ -89,13 +89,7 @@ pub async fn list_entries(
         select = select.filter(ledger_entry::Column::FarmerId.eq(farmer_id));
     }
     if let Some(account) = query.account {
-        if ![FARMER, COLLECTIVE, WORKSHOP].contains(&account.as_str()) {
-            return Err(AppError::invalid(
-                "account",
-                "must be farmer, collective or workshop",
-            ));
-        }
-        select = select.filter(ledger_entry::Column::Account.eq(account));
+        select = select.filter(ledger_entry::Column::Account.eq(account.as_str()));
     }
     let rows = page
         .keyset(select, ledger_entry::Column::Id)

@@ -200,13 +200,32 @@ impl From<ledger_entry::Model> for EntryView {
     }
 }
 
+/// The three accounts a premium is split between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerAccount {
+    Farmer,
+    Collective,
+    Workshop,
+}
+
+impl LedgerAccount {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Farmer => "farmer",
+            Self::Collective => "collective",
+            Self::Workshop => "workshop",
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EntryQuery {
     pub farmer_id: Option<i64>,
-    /// farmer | collective | workshop
-    pub account: Option<String>,
+    #[param(inline)]
+    pub account: Option<LedgerAccount>,
     /// Items per page (default 20, at most 100).
     pub limit: Option<u64>,
     /// Opaque cursor from a previous page's `next_cursor`.

@@ -15,6 +15,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::Page;
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 const STAFF: [Role; 4] = [
@@ -93,7 +94,7 @@ async fn list_contracts(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<ContractQuery>,
+    query: Query<ContractQuery>,
 ) -> AppResult<web::Json<Page<ContractView>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &STAFF)?;
@@ -211,7 +212,7 @@ async fn list_entries(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<EntryQuery>,
+    query: Query<EntryQuery>,
 ) -> AppResult<web::Json<Page<EntryView>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;
@@ -235,7 +236,7 @@ async fn farmer_statement(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
-    query: web::Query<MonthQuery>,
+    query: Query<MonthQuery>,
 ) -> AppResult<web::Json<StatementView>> {
     let (workshop_id, farmer_id) = path.into_inner();
     let private = staff_sees_private(&caller, workshop_id)?;
@@ -261,7 +262,7 @@ async fn statements_json(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<MonthQuery>,
+    query: Query<MonthQuery>,
 ) -> AppResult<web::Json<Vec<StatementView>>> {
     let workshop_id = path.into_inner();
     let private = staff_sees_private(&caller, workshop_id)?;
@@ -286,7 +287,7 @@ async fn statements_csv(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<MonthQuery>,
+    query: Query<MonthQuery>,
 ) -> AppResult<HttpResponse> {
     let workshop_id = path.into_inner();
     let private = staff_sees_private(&caller, workshop_id)?;

@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::analytics::{self, RangeQuery, SessionAnalytics, WorkshopLiveAnalytics};
 use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 const READERS: &[Role] = &[Role::Streamer, Role::Manager];
@@ -42,7 +43,7 @@ async fn workshop_analytics(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    range: web::Query<RangeQuery>,
+    range: Query<RangeQuery>,
 ) -> AppResult<web::Json<WorkshopLiveAnalytics>> {
     caller.require_role(*path, READERS)?;
     Ok(web::Json(

@@ -13,6 +13,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 /// Roles that run a workshop's live sessions.
@@ -45,7 +46,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/live/sessions")]
 async fn list_open(
     state: web::Data<AppState>,
-    filter: web::Query<SessionFilter>,
+    filter: Query<SessionFilter>,
 ) -> AppResult<web::Json<Page<SessionView>>> {
     let mut filter = filter.into_inner();
     let page = PageQuery {
@@ -107,7 +108,7 @@ async fn events(
     req: HttpRequest,
     caller: Option<Caller>,
     path: web::Path<i64>,
-    query: web::Query<EventsQuery>,
+    query: Query<EventsQuery>,
 ) -> AppResult<HttpResponse> {
     let last_event_id = req
         .headers()
@@ -173,7 +174,7 @@ async fn list_for_workshop(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    filter: web::Query<StatusFilter>,
+    filter: Query<StatusFilter>,
 ) -> AppResult<web::Json<Page<SessionView>>> {
     let filter = filter.into_inner();
     let page = PageQuery {

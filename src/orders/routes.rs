@@ -14,6 +14,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 const STAFF: &[Role] = &[Role::Manager, Role::Fulfilment, Role::Streamer];
@@ -100,7 +101,7 @@ async fn create_order(
 async fn list_my_orders(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> AppResult<web::Json<Page<OrderView>>> {
     Ok(web::Json(
         queries::list_for_customer(&state.db, caller.account_id, query.resolve()?).await?,
@@ -254,7 +255,7 @@ async fn list_workshop_orders(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    filter: web::Query<StaffOrderFilter>,
+    filter: Query<StaffOrderFilter>,
 ) -> AppResult<web::Json<Page<OrderView>>> {
     caller.require_role(*path, STAFF)?;
     let page = PageQuery::resolve_parts(filter.limit, filter.cursor.clone())?;

@@ -116,11 +116,3 @@ fn template_matches(template: &str, path: &str) -> bool {
 pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     AppError::new(ErrorCode::NotFound, format!("no such resource: {err}")).into()
 }
-
-pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    AppError::new(
-        ErrorCode::InvalidParameter,
-        format!("invalid query string: {err}"),
-    )
-    .into()
-}

@@ -30,7 +30,7 @@ impl Check {
         if min > 0 && value.trim().is_empty() {
             return self.fail(field, "must not be blank");
         }
-        if let Some(c) = value.chars().find(|c| is_forbidden(*c, field)) {
+        if let Some(c) = forbidden_char(value, is_multiline(field)) {
             return self.fail(
                 field,
                 format!("must not contain the character U+{:04X}", c as u32),
@@ -72,10 +72,18 @@ impl Check {
     }
 }
 
-/// Control characters everywhere (newlines only in long text fields), and
-/// bidirectional overrides and zero-width characters, which spoof names.
-fn is_forbidden(c: char, field: &str) -> bool {
-    let multiline = field.ends_with("description") || field.ends_with("detail");
+fn is_multiline(field: &str) -> bool {
+    field.ends_with("description") || field.ends_with("detail")
+}
+
+/// The first character `value` must not hold: control characters (newlines
+/// only where `multiline`), bidirectional overrides and zero-width
+/// characters, which spoof names.
+pub fn forbidden_char(value: &str, multiline: bool) -> Option<char> {
+    value.chars().find(|c| is_forbidden(*c, multiline))
+}
+
+fn is_forbidden(c: char, multiline: bool) -> bool {
     if c.is_control() {
         return !(multiline && (c == '\n' || c == '\r' || c == '\t'));
     }

@@ -9,6 +9,7 @@ use super::model::{PlatformOverview, ReportQuery, WorkshopReport};
 use super::service::{self, Chart};
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult, Problem};
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -36,7 +37,7 @@ async fn workshop_report(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> AppResult<web::Json<WorkshopReport>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;
@@ -60,7 +61,7 @@ async fn workshop_report_csv(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;
@@ -88,7 +89,7 @@ async fn workshop_chart(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, String)>,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let (workshop_id, name) = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;
@@ -114,7 +115,7 @@ async fn workshop_chart(
 async fn platform_overview(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> AppResult<web::Json<PlatformOverview>> {
     caller.require_platform_admin()?;
     let overview = service::platform_overview(&state.db, query.period()?).await?;
@@ -135,7 +136,7 @@ async fn platform_overview(
 async fn platform_overview_csv(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     caller.require_platform_admin()?;
     let period = query.period()?;

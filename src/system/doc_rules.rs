@@ -7,6 +7,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder, Schema};
 
 use crate::orders::idempotency::{KEY_MAX_LEN, KEY_PATTERN};
+use crate::platform::query::MAX_VALUE_CHARS;
 
 /// Applies the rules to every operation under `/api/v1`.
 pub fn complete(mut doc: OpenApi) -> OpenApi {
@@ -24,6 +25,7 @@ pub fn complete(mut doc: OpenApi) -> OpenApi {
         for operation in operations.into_iter().flatten() {
             add_problem_answers(path, operation);
             describe_idempotency_key(operation);
+            bound_query_strings(operation);
         }
     }
     doc
@@ -110,4 +112,34 @@ fn idempotency_key_schema(parameter: &mut Parameter) {
         .pattern(Some(KEY_PATTERN))
         .build();
     parameter.schema = Some(RefOr::T(Schema::Object(schema)));
+}
+
+/// Every string query parameter is at most `MAX_VALUE_CHARS` long (the query
+/// extractor refuses longer ones), so the document says so where it does not
+/// say less.
+fn bound_query_strings(operation: &mut Operation) {
+    let strings = operation
+        .parameters
+        .iter_mut()
+        .flatten()
+        .filter(|p| p.parameter_in == ParameterIn::Query)
+        .filter_map(|p| match p.schema.as_mut() {
+            Some(RefOr::T(Schema::Object(object))) => Some(object),
+            _ => None,
+        })
+        .filter(|object| object.enum_values.is_none() && schema_is_string(&object.schema_type));
+    for object in strings {
+        if object.max_length.is_none_or(|max| max > MAX_VALUE_CHARS) {
+            object.max_length = Some(MAX_VALUE_CHARS);
+        }
+    }
+}
+
+fn schema_is_string(schema_type: &utoipa::openapi::schema::SchemaType) -> bool {
+    use utoipa::openapi::schema::SchemaType;
+    match schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    }
 }

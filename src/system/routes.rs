@@ -23,6 +23,11 @@ pub struct Readiness {
     /// `ready` when the database answers (the cache is optional); `starting`
     /// while demo data loads.
     pub status: &'static str,
+    /// What the instance loads before it is ready, in words: `demo data: in
+    /// progress`, `demo data: retrying after: …`, `demo data: done` or
+    /// `demo data: failed: …` (it then serves without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<String>,
     /// `up` or `down`.
     pub database: &'static str,
     /// `up` or `down`.
@@ -47,7 +52,8 @@ async fn healthz() -> web::Json<Health> {
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let (database_up, cache_up) = tokio::join!(db::is_up(&state.db), state.cache.is_up());
-    let starting = state.starting.load(std::sync::atomic::Ordering::Acquire);
+    let warmup = state.warmup.report();
+    let starting = warmup.waiting;
     let ready = database_up && !starting;
     let body = Readiness {
         status: match (ready, starting) {
@@ -58,6 +64,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         database: up_down(database_up),
         cache: up_down(cache_up),
         cache_kind: state.cache.kind(),
+        warmup: warmup.detail,
     };
     if ready {
         HttpResponse::Ok().json(body)

@@ -24,6 +24,11 @@ pub fn is_valid_pattern(pattern: &str) -> bool {
         })
 }
 
+/// True for an exact event type such as `order.paid` (a pattern without `*`).
+pub fn is_event_type(name: &str) -> bool {
+    name != "*" && !name.ends_with(".*") && is_valid_pattern(name)
+}
+
 pub fn matches(pattern: &str, event_type: &str) -> bool {
     if event_type == TEST_EVENT {
         return false;

@@ -151,6 +151,12 @@ pub async fn list_events(
         .filter(O::WorkshopId.eq(workshop_id))
         .order_by_desc(O::Id);
     if let Some(event_type) = event_type {
+        if !super::events::is_event_type(event_type) {
+            return Err(AppError::invalid(
+                "type",
+                "must be an event type: lowercase words joined by dots, e.g. order.paid",
+            ));
+        }
         query = query.filter(O::EventType.eq(event_type));
     }
     if let Some(before) = page.after_id {

@@ -9,6 +9,7 @@ use super::model::{DeliveryDetail, DeliveryQuery, DeliveryView, EventQuery, Even
 use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::pagination::Page;
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -35,7 +36,7 @@ async fn list_deliveries(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
-    query: web::Query<DeliveryQuery>,
+    query: Query<DeliveryQuery>,
 ) -> AppResult<web::Json<Page<DeliveryView>>> {
     let (workshop_id, endpoint_id) = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;
@@ -134,7 +135,7 @@ async fn list_events(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<EventQuery>,
+    query: Query<EventQuery>,
 ) -> AppResult<web::Json<Page<EventView>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;

@@ -180,9 +180,13 @@ pub struct DeliveryQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
-    /// Only events of this exact type.
+    /// Only events of this exact type (e.g. `order.paid`).
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(
+        rename = "type",
+        pattern = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
+        max_length = 64
+    )]
     pub event_type: Option<String>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,

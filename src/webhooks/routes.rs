@@ -13,6 +13,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -79,7 +80,7 @@ async fn list_endpoints(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> AppResult<web::Json<Page<EndpointView>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;

@@ -9,6 +9,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -48,7 +49,7 @@ async fn create_workshop(
 #[get("/workshops")]
 async fn list_workshops(
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> AppResult<web::Json<Page<WorkshopView>>> {
     Ok(web::Json(
         service::list_workshops(&state.db, query.resolve()?).await?,
@@ -114,7 +115,7 @@ async fn list_members(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> AppResult<web::Json<Page<MemberView>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;

@@ -93,6 +93,46 @@ async fn serve_demo_starts_with_environment_overrides_and_the_demo_streamer_logs
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+/// A demo that cannot load (here: no sandbox to pay through) is reported on
+/// `/readyz` and in the log; the instance keeps serving instead of exiting.
+#[tokio::test]
+async fn serve_demo_keeps_serving_and_says_why_when_the_demo_cannot_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = gongfang(dir.path())
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .env("GONGFANG__PAYMENTS__SANDBOX_ENABLED", "false")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    gongfang::platform::outbound::install_tls_provider();
+    let client = reqwest::Client::new();
+    wait_until_up(&client, &base).await;
+    let ready: serde_json::Value = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let warmup = ready["warmup"].as_str().unwrap_or_default();
+    assert!(
+        warmup.starts_with("demo data: failed") && warmup.contains("SANDBOX_ENABLED"),
+        "{ready}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(child.try_wait().unwrap().is_none(), "the service exited");
+    let res = client
+        .get(format!("{base}/api/v1/products"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let _service = Service(child);
+}
+
 #[tokio::test]
 async fn admin_create_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();

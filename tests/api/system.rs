@@ -163,3 +163,27 @@ async fn every_reference_in_the_openapi_document_resolves() {
         .collect();
     assert!(dangling.is_empty(), "unresolvable references: {dangling:?}");
 }
+
+/// Client generators key operations by `operationId`: two operations with one
+/// id are refused or silently merged.
+#[tokio::test]
+async fn every_operation_id_in_the_openapi_document_is_unique() {
+    let app = spawn_app().await;
+    let doc = json_of(app.get("/api/openapi.json", None).await).await;
+    let mut seen = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if let Some(id) = op["operationId"].as_str() {
+                seen.entry(id.to_owned())
+                    .or_default()
+                    .push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(seen.len() > 100, "only {} operation ids", seen.len());
+    let repeated: Vec<_> = seen.iter().filter(|(_, ops)| ops.len() > 1).collect();
+    assert!(
+        repeated.is_empty(),
+        "operation ids naming two operations: {repeated:?}"
+    );
+}

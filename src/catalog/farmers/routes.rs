@@ -10,6 +10,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::Page;
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 const STAFF: [Role; 4] = [
@@ -76,7 +77,7 @@ async fn list_farmers(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<FarmerQuery>,
+    query: Query<FarmerQuery>,
 ) -> AppResult<web::Json<Page<FarmerView>>> {
     let workshop_id = path.into_inner();
     let visibility = visibility(&caller, workshop_id)?;

@@ -10,6 +10,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::Page;
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 const READERS: [Role; 2] = [Role::Manager, Role::Fulfilment];
@@ -117,7 +118,7 @@ async fn list_lots(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
-    query: web::Query<LotQuery>,
+    query: Query<LotQuery>,
 ) -> AppResult<web::Json<Page<LotView>>> {
     let (workshop_id, sku_id) = path.into_inner();
     caller.require_role(workshop_id, &READERS)?;

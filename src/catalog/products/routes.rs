@@ -11,6 +11,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::Page;
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -51,6 +52,7 @@ async fn create_product(
 /// List the workshop's products in any status, with SKUs and stock (manager).
 #[utoipa::path(
     tag = "catalog management",
+    operation_id = "list_workshop_products",
     security(("bearer" = [])),
     params(("workshop_id" = i64, Path), AdminProductQuery),
     responses(
@@ -64,7 +66,7 @@ async fn list_products(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<i64>,
-    query: web::Query<AdminProductQuery>,
+    query: Query<AdminProductQuery>,
 ) -> AppResult<web::Json<Page<ProductAdminView>>> {
     let workshop_id = path.into_inner();
     caller.require_role(workshop_id, &[Role::Manager])?;
@@ -75,6 +77,7 @@ async fn list_products(
 /// One product in any status, with SKUs and stock (manager).
 #[utoipa::path(
     tag = "catalog management",
+    operation_id = "get_workshop_product",
     security(("bearer" = [])),
     params(("workshop_id" = i64, Path), ("product_id" = i64, Path)),
     responses(

@@ -10,6 +10,7 @@ use super::query::ProductListQuery;
 use super::service;
 use crate::error::{AppResult, Problem};
 use crate::platform::pagination::Page;
+use crate::platform::query::Query;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -31,7 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn list_products(
     state: web::Data<AppState>,
     req: HttpRequest,
-    query: web::Query<ProductListQuery>,
+    query: Query<ProductListQuery>,
 ) -> AppResult<HttpResponse> {
     let list = query.into_inner().resolve()?;
     let page = service::product_list(&state, list).await?;
