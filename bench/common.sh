@@ -15,6 +15,8 @@ fresh_database() {
   # Thousands of buyers from one loopback address: no per-address or per-customer limits.
   export GONGFANG__RATE_LIMITS__ORDERS__PER_CUSTOMER=0 GONGFANG__RATE_LIMITS__ORDERS__PER_IP=0
   export GONGFANG__RATE_LIMITS__DEALS__PER_CUSTOMER=0 GONGFANG__RATE_LIMITS__DEALS__PER_IP=0
+  # The load generator is one address holding thousands of event streams.
+  export GONGFANG__LIVE__STREAMS_PER_ADDRESS=0 GONGFANG__LIVE__DEVICES_PER_ADDRESS=100000
 }
 
 release_build() {

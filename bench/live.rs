@@ -22,6 +22,8 @@ struct Args {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
+    // Before any client is built: the viewers' clients need it too.
+    gongfang::platform::outbound::install_tls_provider();
     let args = Arc::new(parse_args()?);
     let ready = Arc::new(Barrier::new(args.viewers + 1));
     let viewers: Vec<_> = (0..args.viewers)
@@ -33,7 +35,6 @@ async fn main() -> anyhow::Result<()> {
         args.viewers,
         args.bases.len()
     );
-    gongfang::platform::outbound::install_tls_provider();
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut sent_at = Vec::with_capacity(args.events);

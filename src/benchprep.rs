@@ -110,6 +110,8 @@ async fn running_deal(
         explaining_item_id: Set(None),
         peak_viewers: Set(0),
         unique_viewers: Set(0),
+        signed_in_viewers: Set(0),
+        anonymous_viewers: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

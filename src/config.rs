@@ -251,6 +251,18 @@ pub struct LiveSettings {
     pub flash_batching: bool,
     /// Unpaid flash-deal orders expire after this long unless the deal says otherwise.
     pub deal_payment_window_secs: i32,
+    /// Event streams one client address may hold open at once, on every
+    /// instance together (0 = unlimited).
+    pub streams_per_address: u64,
+    /// Event streams one signed-in account may hold open per session (0 = unlimited).
+    pub streams_per_account: u64,
+    /// Event streams one instance serves at once, whoever asks (0 = unlimited).
+    pub streams_per_instance: u64,
+    /// A stream's hold on the caps lapses this long after its instance stops
+    /// renewing it (a crashed instance).
+    pub stream_lease_secs: u64,
+    /// Anonymous devices counted as viewers per client address and session.
+    pub devices_per_address: u64,
 }
 
 impl Default for LiveSettings {
@@ -264,6 +276,11 @@ impl Default for LiveSettings {
             end_grace_ms: 5000,
             flash_batching: true,
             deal_payment_window_secs: 300,
+            streams_per_address: 20,
+            streams_per_account: 3,
+            streams_per_instance: 20_000,
+            stream_lease_secs: 30,
+            devices_per_address: 4,
         }
     }
 }

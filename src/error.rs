@@ -29,6 +29,8 @@ pub enum ErrorCode {
     AlreadyExists,
     Conflict,
     RateLimited,
+    /// Too many event streams open at once for this address, account or instance.
+    TooManyStreams,
     AmountOverflow,
     SessionNotScheduled,
     SessionNotLive,
@@ -120,7 +122,7 @@ impl ErrorCode {
             SessionNotScheduled | SessionNotLive | SessionClosed | SkuAlreadyPinned => {
                 StatusCode::CONFLICT
             }
-            RateLimited | Overloaded => StatusCode::TOO_MANY_REQUESTS,
+            RateLimited | TooManyStreams | Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServiceUnavailable | ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ProviderRejected => StatusCode::BAD_GATEWAY,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -83,6 +83,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let relay = self.state.bus.clone().run_relay();
         let live_relay = self.state.live.clone().run_relay();
+        let stream_leases = self.state.live.gate().clone().run_renewal();
         let expiry = orders::expiry::run(self.state.clone());
         let (stop, stopped) = watch::channel(false);
         let worker = self.worker.run(stopped);
@@ -91,6 +92,7 @@ impl Application {
             result = self.server => result,
             () = relay => Ok(()),
             () = live_relay => Ok(()),
+            () = stream_leases => Ok(()),
             () = expiry => Ok(()),
             () = live::flash::run_listener(self.state.clone()) => Ok(()),
             () = live::deals::run_sweeper(self.state.clone()) => Ok(()),

@@ -180,7 +180,7 @@ async fn slow_client(port: u16, silent: bool, sockets: Arc<Sockets>, stop: Arc<A
 }
 
 /// Customers place orders back to back for `how_long`; orders placed.
-async fn measure_orders(
+pub async fn measure_orders(
     base: &str,
     customers: &[Customer],
     skus: &[i64],

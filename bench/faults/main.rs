@@ -1,5 +1,5 @@
 //! Fault-injection harnesses (issue 10): kill -9 during order placement, a
-//! PostgreSQL restart, a Redis outage, and resource limits. Each starts its
+//! PostgreSQL restart, a Redis outage, resource limits and a stream flood. Each starts its
 //! own PostgreSQL/Redis and release-built service processes, injects the
 //! fault by PID on loopback, checks the promises and prints PASS or FAIL with
 //! figures. Run through `bench/faults/*.sh` (one command each).
@@ -12,6 +12,7 @@ mod load;
 mod pg_restart;
 mod procs;
 mod redis_outage;
+mod streams;
 mod world;
 
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ enum Harness {
         #[arg(long, value_enum, default_value = "sqlite")]
         db: Backend,
     },
+    /// 10,000 event streams from one address beside ordinary viewers and buyers.
+    Streams,
 }
 
 #[tokio::main]
@@ -67,6 +70,7 @@ async fn main() -> ExitCode {
         Harness::PgRestart => pg_restart::run(&bin).await,
         Harness::Redis => redis_outage::run(&bin).await,
         Harness::Limits { db } => limits::run(&bin, db).await,
+        Harness::Streams => streams::run(&bin).await,
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

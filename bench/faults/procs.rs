@@ -240,6 +240,11 @@ impl Service {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The running process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// A `gongfang` subcommand with this service's environment (e.g. bench-prepare).
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(&self.bin);

@@ -15,6 +15,7 @@ mod m20261129_000060_groupbuys;
 mod m20261129_000070_fulfilment;
 mod m20261129_000080_ledger;
 mod m20261129_000090_wave_cancel;
+mod m20261202_000100_viewer_kinds;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000070_fulfilment::Migration),
             Box::new(m20261129_000080_ledger::Migration),
             Box::new(m20261129_000090_wave_cancel::Migration),
+            Box::new(m20261202_000100_viewer_kinds::Migration),
         ]
     }
 }

@@ -375,8 +375,14 @@ async fn broadcast(
     }
     let unique = plan.viewers.0 + rng.below(plan.viewers.1);
     let peak = unique * (12 + rng.below(8)) / 100;
+    // Most viewers of a village broadcast watch without signing in; the
+    // workshop's customers who do are its real reach.
+    let start = rng.below(customers.len());
+    let signed_in: Vec<i64> = (0..customers.len().min(unique / 6))
+        .map(|k| customers[(start + k) % customers.len()].id)
+        .collect();
     let watching = std::time::Instant::now();
-    crate::live::demo::watch(state, session, unique, peak).await;
+    crate::live::demo::watch(state, session, &signed_in, unique - signed_in.len(), peak).await;
     tracing::info!(
         session,
         unique,

@@ -21,7 +21,11 @@ pub struct Model {
     /// The pinned item being explained (讲解中), if any.
     pub explaining_item_id: Option<i64>,
     pub peak_viewers: i64,
+    /// Signed-in accounts plus anonymous devices.
     pub unique_viewers: i64,
+    pub signed_in_viewers: i64,
+    /// Anonymous devices, at most `live.devices_per_address` per client address.
+    pub anonymous_viewers: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -37,7 +37,12 @@ pub struct KeyedFigures {
 pub struct SessionAnalytics {
     pub session_id: i64,
     pub totals: Figures,
+    /// `signed_in_viewers + anonymous_viewers`.
     pub unique_viewers: i64,
+    /// Distinct signed-in accounts: real reach.
+    pub signed_in_viewers: i64,
+    /// Distinct anonymous devices, at most a few per client address.
+    pub anonymous_viewers: i64,
     pub peak_viewers: i64,
     /// Unique buyers per 10,000 unique viewers.
     pub conversion_bp: i64,
@@ -66,6 +71,10 @@ pub struct WorkshopLiveAnalytics {
     pub broadcasts: i64,
     /// Sum of each session's unique viewers (观看人数).
     pub total_viewers: i64,
+    /// Of those, signed-in accounts …
+    pub signed_in_viewers: i64,
+    /// … and anonymous devices.
+    pub anonymous_viewers: i64,
     pub peak_viewers: i64,
     pub totals: Figures,
     /// By streamer account (`streamer:5`).
@@ -88,7 +97,9 @@ pub async fn session_analytics(
     let session = find_in_workshop(&state.db, workshop_id, session_id).await?;
     let sales = paid_sales(&state.db, order::Column::LiveSessionId.eq(session_id)).await?;
     let live = state.live.viewer_stats(session_id).await;
-    let unique_viewers = session.unique_viewers.max(live.unique);
+    let signed_in_viewers = session.signed_in_viewers.max(live.signed_in);
+    let anonymous_viewers = session.anonymous_viewers.max(live.anonymous);
+    let unique_viewers = signed_in_viewers + anonymous_viewers;
     let totals = figures(sales.iter());
     let conversion_bp = if unique_viewers > 0 {
         totals.unique_buyers * 10_000 / unique_viewers
@@ -115,6 +126,8 @@ pub async fn session_analytics(
         session_id,
         totals,
         unique_viewers,
+        signed_in_viewers,
+        anonymous_viewers,
         peak_viewers: session.peak_viewers.max(live.peak),
         conversion_bp,
         per_item,
@@ -145,6 +158,8 @@ pub async fn workshop_analytics(
         workshop_id,
         broadcasts: sessions.len() as i64,
         total_viewers: sessions.iter().map(|s| s.unique_viewers).sum(),
+        signed_in_viewers: sessions.iter().map(|s| s.signed_in_viewers).sum(),
+        anonymous_viewers: sessions.iter().map(|s| s.anonymous_viewers).sum(),
         peak_viewers: sessions.iter().map(|s| s.peak_viewers).max().unwrap_or(0),
         totals: figures(sales.iter()),
         per_streamer: grouped(&sales, |s| {

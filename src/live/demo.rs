@@ -11,7 +11,7 @@ use super::items::{pin, set_explaining};
 use super::model::{ExplainingRequest, PinItemRequest, ScheduleSessionRequest};
 use super::pricing::check_live_price;
 use super::service::{schedule, start};
-use super::viewers::ViewerStats;
+use super::viewers::{Viewer, ViewerStats};
 use crate::demo::staff_phone;
 use crate::entity::{account, product, sku, stock_movement, workshop};
 use crate::error::{AppError, AppResult};
@@ -300,17 +300,34 @@ pub async fn flash_deal(
     Ok(deal.id)
 }
 
-/// Viewers watch a live session through the hub, as event streams do:
-/// `peak` of them at once, then the rest one after another, each a distinct
-/// device. The room reports and records the figures as it does for streams.
-pub async fn watch(state: &AppState, session_id: i64, unique: usize, peak: usize) -> ViewerStats {
-    let identity = |n: usize| format!("d:demo-{session_id}-{n}");
+/// Viewers watch a live session through the hub, as event streams do: the
+/// signed-in `accounts`, then anonymous devices, two to an address (a phone
+/// and a tablet at home); `peak` of them at once, then the rest one after
+/// another. The room reports and records the figures as it does for streams.
+pub async fn watch(
+    state: &AppState,
+    session_id: i64,
+    accounts: &[i64],
+    anonymous: usize,
+    peak: usize,
+) -> ViewerStats {
+    let viewer = |n: usize| match accounts.get(n) {
+        Some(id) => Viewer::Account(*id),
+        None => {
+            let k = n - accounts.len();
+            Viewer::Device {
+                address: format!("demo-{session_id}-{}", k / 2),
+                device: Some(format!("d{}", k % 2)),
+            }
+        }
+    };
+    let unique = accounts.len() + anonymous;
     let peak = peak.min(unique);
     let mut held = Vec::with_capacity(peak);
     for n in 0..peak {
-        held.push(state.live.join(session_id, Some(&identity(n))).await);
+        held.push(state.live.join(session_id, Some(&viewer(n))).await);
     }
-    let identity = &identity;
+    let viewer = &viewer;
     // The room reports its count when it changes; wait until the peak is in.
     for _ in 0..300 {
         if state.live.viewer_stats(session_id).await.peak >= peak as i64 {
@@ -323,7 +340,7 @@ pub async fn watch(state: &AppState, session_id: i64, unique: usize, peak: usize
     use futures_util::StreamExt;
     futures_util::stream::iter(peak..unique)
         .for_each_concurrent(32, |n| async move {
-            drop(state.live.join(session_id, Some(&identity(n))).await);
+            drop(state.live.join(session_id, Some(&viewer(n))).await);
         })
         .await;
     state.live.viewer_stats(session_id).await

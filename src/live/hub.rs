@@ -11,9 +11,10 @@ use serde::Serialize;
 use tokio::sync::{Notify, broadcast};
 
 use super::events::{EventKind, Frame};
+use super::gate::StreamGate;
 use super::log::EventLog;
 use super::service::record_viewer_figures;
-use super::viewers::{ViewerStats, Viewers};
+use super::viewers::{Viewer, ViewerStats, Viewers};
 use crate::config::LiveSettings;
 use crate::platform::redis_backend::RedisBackend;
 
@@ -28,6 +29,7 @@ pub struct LiveHub {
 struct Inner {
     log: EventLog,
     viewers: Viewers,
+    gate: StreamGate,
     rooms: Mutex<HashMap<i64, Arc<Room>>>,
     settings: LiveSettings,
     redis: Option<RedisBackend>,
@@ -67,7 +69,8 @@ impl LiveHub {
         Self {
             inner: Arc::new(Inner {
                 log: EventLog::new(redis.clone(), settings),
-                viewers: Viewers::new(redis.clone(), interval),
+                viewers: Viewers::new(redis.clone(), interval, settings.devices_per_address),
+                gate: StreamGate::new(redis.clone(), settings),
                 rooms: Mutex::new(HashMap::new()),
                 settings: settings.clone(),
                 redis,
@@ -78,6 +81,11 @@ impl LiveHub {
 
     pub fn settings(&self) -> &LiveSettings {
         &self.inner.settings
+    }
+
+    /// The caps on open event streams.
+    pub fn gate(&self) -> &StreamGate {
+        &self.inner.gate
     }
 
     /// See [`super::events::publish`].
@@ -103,7 +111,7 @@ impl LiveHub {
     }
 
     /// Joins a session's room: counts a viewer until the subscription is dropped.
-    pub async fn join(&self, session_id: i64, identity: Option<&str>) -> Subscription {
+    pub async fn join(&self, session_id: i64, viewer: Option<&Viewer>) -> Subscription {
         let (rx, room) = {
             let mut rooms = self.inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
             let room = rooms
@@ -122,8 +130,8 @@ impl LiveHub {
             (room.tx.subscribe(), room)
         };
         room.changed.notify_one();
-        if let Some(identity) = identity {
-            self.inner.viewers.add_unique(session_id, identity).await;
+        if let Some(viewer) = viewer {
+            self.inner.viewers.add_unique(session_id, viewer).await;
         }
         Subscription {
             rx,
@@ -182,6 +190,8 @@ impl LiveHub {
                     "current": stats.current,
                     "peak": stats.peak,
                     "unique": stats.unique,
+                    "signed_in": stats.signed_in,
+                    "anonymous": stats.anonymous,
                 });
                 let frame = Frame::transient(EventKind::Viewers, &data.to_string());
                 let _ = room.tx.send(Arc::new(frame));
@@ -201,10 +211,13 @@ impl LiveHub {
         stats: ViewerStats,
         saved: ViewerStats,
     ) -> ViewerStats {
-        if stats.peak <= saved.peak && stats.unique <= saved.unique {
+        if stats.peak <= saved.peak
+            && stats.signed_in <= saved.signed_in
+            && stats.anonymous <= saved.anonymous
+        {
             return saved;
         }
-        match record_viewer_figures(&self.inner.db, session_id, stats.peak, stats.unique).await {
+        match record_viewer_figures(&self.inner.db, session_id, &stats).await {
             Ok(()) => stats,
             Err(err) => {
                 tracing::warn!(error = %err.detail, session_id, "viewer figures not saved");

@@ -9,6 +9,7 @@ pub mod deals;
 pub mod demo;
 pub mod events;
 pub mod flash;
+pub mod gate;
 pub mod hub;
 pub mod item_routes;
 pub mod items;

@@ -155,7 +155,12 @@ pub struct SessionView {
     pub explaining_item_id: Option<i64>,
     /// Saved figures; a live session's current figures are in `viewers`.
     pub peak_viewers: i64,
+    /// `signed_in_viewers + anonymous_viewers`.
     pub unique_viewers: i64,
+    /// Distinct signed-in accounts that watched.
+    pub signed_in_viewers: i64,
+    /// Distinct anonymous devices, at most a few per client address.
+    pub anonymous_viewers: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -201,6 +206,8 @@ pub struct SessionChanged {
     pub at: DateTime<Utc>,
     pub peak_viewers: i64,
     pub unique_viewers: i64,
+    pub signed_in_viewers: i64,
+    pub anonymous_viewers: i64,
 }
 
 /// `item_unpinned`.

@@ -14,6 +14,7 @@ use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
 use crate::platform::query::Query;
+use crate::platform::rate_limit;
 use crate::state::AppState;
 
 /// Roles that run a workshop's live sessions.
@@ -100,6 +101,7 @@ async fn show(
         (status = 204, description = "The session is over and nothing was missed"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many event streams open for this address, account or instance (`too_many_streams`, with `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/live/sessions/{session_id}/events")]
@@ -116,16 +118,13 @@ async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(query.last_event_id);
-    let account_id = caller.map(|c| c.account_id);
-    let device_id = query.device_id.as_deref();
-    let opened = stream::open(
-        &state,
-        path.into_inner(),
-        last_event_id,
-        account_id,
-        device_id,
-    )
-    .await?;
+    let address = rate_limit::client_ip(&req, state.settings.server.trust_forwarded_for);
+    let client = stream::Client {
+        address: &address,
+        account_id: caller.map(|c| c.account_id),
+        device_id: query.device_id.as_deref(),
+    };
+    let opened = stream::open(&state, path.into_inner(), last_event_id, client).await?;
     Ok(match opened {
         Some(opening) => stream::respond(&state.live, opening),
         None => HttpResponse::NoContent().finish(),

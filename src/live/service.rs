@@ -13,6 +13,7 @@ use super::model::{
     ScheduleSessionRequest, SessionChanged, SessionDetail, SessionFilter, SessionStatus,
     SessionView, UpdateSessionRequest,
 };
+use super::viewers::ViewerStats;
 use super::views::items_of;
 use super::views::{SessionCursor, page_limit, session_views};
 use crate::auth::Role;
@@ -51,6 +52,8 @@ pub async fn schedule(
         explaining_item_id: Set(None),
         peak_viewers: Set(0),
         unique_viewers: Set(0),
+        signed_in_viewers: Set(0),
+        anonymous_viewers: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -115,7 +118,7 @@ pub async fn start(state: &AppState, workshop_id: i64, session_id: i64) -> AppRe
 pub async fn end(state: &AppState, workshop_id: i64, session_id: i64) -> AppResult<SessionView> {
     transition(state, workshop_id, session_id, SessionStatus::Ended).await?;
     let stats = state.live.viewer_stats(session_id).await;
-    record_viewer_figures(&state.db, session_id, stats.peak, stats.unique).await?;
+    record_viewer_figures(&state.db, session_id, &stats).await?;
     let row = find_in_workshop(&state.db, workshop_id, session_id).await?;
     announce(state, &row, EventKind::SessionEnded).await;
     one_view(&state.db, row).await
@@ -229,10 +232,15 @@ pub async fn detail(state: &AppState, session_id: i64) -> AppResult<SessionDetai
 pub async fn record_viewer_figures(
     db: &impl ConnectionTrait,
     session_id: i64,
-    peak: i64,
-    unique: i64,
+    stats: &ViewerStats,
 ) -> AppResult<()> {
-    for (column, value) in [(C::PeakViewers, peak), (C::UniqueViewers, unique)] {
+    let figures = [
+        (C::PeakViewers, stats.peak),
+        (C::UniqueViewers, stats.unique),
+        (C::SignedInViewers, stats.signed_in),
+        (C::AnonymousViewers, stats.anonymous),
+    ];
+    for (column, value) in figures {
         live_session::Entity::update_many()
             .col_expr(column, Expr::value(value))
             .filter(C::Id.eq(session_id))
@@ -304,6 +312,8 @@ async fn announce(state: &AppState, row: &live_session::Model, kind: EventKind) 
         at: row.updated_at,
         peak_viewers: row.peak_viewers,
         unique_viewers: row.unique_viewers,
+        signed_in_viewers: row.signed_in_viewers,
+        anonymous_viewers: row.anonymous_viewers,
     };
     publish(state, row.id, kind, &data).await;
 }

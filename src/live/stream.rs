@@ -16,8 +16,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::events::Frame;
+use super::gate::StreamPass;
 use super::hub::{LiveHub, Subscription};
 use super::service::status_of;
+use super::viewers::Viewer;
 use crate::entity::live_session;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
@@ -36,6 +38,15 @@ pub struct Opening {
     pub last_id: Option<i64>,
     /// Present while the session is open: the client then stays for live events.
     pub live: Option<Subscription>,
+    /// The stream's place under the caps, held until it ends.
+    pub pass: StreamPass,
+}
+
+/// Who opens a stream: the client's address, and its account or device.
+pub struct Client<'a> {
+    pub address: &'a str,
+    pub account_id: Option<i64>,
+    pub device_id: Option<&'a str>,
 }
 
 /// The streaming response; the forwarding task ends when the client goes away.
@@ -52,6 +63,7 @@ pub fn respond(hub: &LiveHub, opening: Opening) -> HttpResponse {
 }
 
 async fn forward(hub: LiveHub, opening: Opening, tx: mpsc::Sender<Bytes>) {
+    let _pass = &opening.pass;
     let settings = hub.settings().clone();
     if tx.send(Bytes::from_static(RETRY)).await.is_err() {
         return;
@@ -139,16 +151,20 @@ pub async fn open(
     state: &AppState,
     session_id: i64,
     last_event_id: Option<i64>,
-    account_id: Option<i64>,
-    device_id: Option<&str>,
+    client: Client<'_>,
 ) -> AppResult<Option<Opening>> {
-    let identity = viewer_identity(account_id, device_id)?;
+    let viewer = viewer_of(&client)?;
     let session = live_session::Entity::find_by_id(session_id)
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("live session"))?;
+    let pass = state
+        .live
+        .gate()
+        .admit(session_id, client.address, client.account_id)
+        .await?;
     let live = if status_of(&session).is_open() {
-        Some(state.live.join(session_id, identity.as_deref()).await)
+        Some(state.live.join(session_id, Some(&viewer)).await)
     } else {
         None
     };
@@ -164,26 +180,29 @@ pub async fn open(
         replay,
         last_id: last_event_id,
         live,
+        pass,
     }))
 }
 
-/// `a:{account}` for a logged-in viewer, else `d:{device}`, else anonymous.
-fn viewer_identity(account_id: Option<i64>, device_id: Option<&str>) -> AppResult<Option<String>> {
-    if let Some(id) = account_id {
-        return Ok(Some(format!("a:{id}")));
+/// The signed-in account, else the device (its `device_id`, checked) at the address.
+fn viewer_of(client: &Client<'_>) -> AppResult<Viewer> {
+    if let Some(id) = client.account_id {
+        return Ok(Viewer::Account(id));
     }
-    let Some(device) = device_id else {
-        return Ok(None);
-    };
-    let valid = (1..=64).contains(&device.len())
-        && device
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !valid {
-        return Err(AppError::new(
-            ErrorCode::InvalidParameter,
-            "device_id must be 1 to 64 of A-Z a-z 0-9 - _",
-        ));
+    if let Some(device) = client.device_id {
+        let valid = (1..=64).contains(&device.len())
+            && device
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(AppError::new(
+                ErrorCode::InvalidParameter,
+                "device_id must be 1 to 64 of A-Z a-z 0-9 - _",
+            ));
+        }
     }
-    Ok(Some(format!("d:{device}")))
+    Ok(Viewer::Device {
+        address: client.address.to_owned(),
+        device: client.device_id.map(str::to_owned),
+    })
 }

@@ -57,6 +57,8 @@ pub async fn session_views(
             explaining_item_id: r.explaining_item_id,
             peak_viewers: r.peak_viewers,
             unique_viewers: r.unique_viewers,
+            signed_in_viewers: r.signed_in_viewers,
+            anonymous_viewers: r.anonymous_viewers,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod crypto;
 pub mod csv;
 pub mod db;
+pub mod holds;
 pub mod json;
 pub mod metrics;
 pub mod outbound;

@@ -35,6 +35,8 @@ pub fn report_csv(r: &WorkshopReport) -> Csv {
     }
     put("live", "", "broadcasts", r.live.broadcasts);
     put("live", "", "total_viewers", r.live.total_viewers);
+    put("live", "", "signed_in_viewers", r.live.signed_in_viewers);
+    put("live", "", "anonymous_viewers", r.live.anonymous_viewers);
     put("live", "", "peak_viewers", r.live.peak_viewers);
     let h = &r.households;
     put("households", "", "supplying", h.supplying);

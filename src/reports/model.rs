@@ -93,6 +93,10 @@ pub struct LiveFigures {
     pub broadcasts: i64,
     /// Sum of each session's unique viewers.
     pub total_viewers: i64,
+    /// Of those, signed-in accounts (real reach) …
+    pub signed_in_viewers: i64,
+    /// … and anonymous devices (at most a few per address).
+    pub anonymous_viewers: i64,
     pub peak_viewers: i64,
 }
 

@@ -222,6 +222,8 @@ async fn live_figures(
     Ok(LiveFigures {
         broadcasts: sessions.len() as i64,
         total_viewers: sessions.iter().map(|s| s.unique_viewers).sum(),
+        signed_in_viewers: sessions.iter().map(|s| s.signed_in_viewers).sum(),
+        anonymous_viewers: sessions.iter().map(|s| s.anonymous_viewers).sum(),
         peak_viewers: sessions.iter().map(|s| s.peak_viewers).max().unwrap_or(0),
     })
 }

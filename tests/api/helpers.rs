@@ -385,3 +385,15 @@ pub async fn assert_problem(res: Response, status: StatusCode, code: &str) -> Va
     assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
     body
 }
+
+/// Asserts a 429 problem with this code and a `Retry-After` of 1 to 60 seconds.
+pub async fn assert_retry_later(res: Response, code: &str) -> Value {
+    let retry_after: u64 = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+    assert_problem(res, StatusCode::TOO_MANY_REQUESTS, code).await
+}

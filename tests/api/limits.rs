@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 
 use crate::deals::{create_deal, grab};
 use crate::fixtures::SkuSpec;
-use crate::helpers::{TestApp, assert_problem, spawn_app_with, spawn_peer};
+use crate::helpers::{TestApp, assert_retry_later, spawn_app_with, spawn_peer};
 use crate::orders::buy;
 
 fn orders_limit(per_customer: u64, per_ip: u64) -> impl FnOnce(&mut Settings) {
@@ -25,14 +25,7 @@ fn orders_limit(per_customer: u64, per_ip: u64) -> impl FnOnce(&mut Settings) {
 }
 
 async fn assert_rate_limited(res: reqwest::Response) {
-    let retry_after: u64 = res
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After in seconds");
-    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
-    assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_retry_later(res, "rate_limited").await;
 }
 
 async fn shop_with_sku(app: &TestApp, prefix: &str) -> i64 {

@@ -199,6 +199,10 @@ async fn viewer_figures_follow_streams_opening_and_closing() {
     assert_eq!(d.status(), StatusCode::OK);
     let viewers = wait_for_viewers(&app, id, |v| v["current"] == 4).await;
     assert_eq!(viewers["unique"], 3, "two devices and one account");
+    assert_eq!(
+        (viewers["signed_in"].clone(), viewers["anonymous"].clone()),
+        (json!(1), json!(2))
+    );
     drop((a, b, d));
     let viewers = wait_for_viewers(&app, id, |v| v["current"] == 1).await;
     assert_eq!(viewers["peak"], 4);
@@ -302,7 +306,7 @@ async fn the_room_keeps_working_on_one_instance_while_redis_is_unreachable() {
     assert_eq!(first.event, "session_started");
     let second = publish(&app.state, id, EventKind::Purchase, &json!({"n": 1})).await;
     drop(sse);
-    let mut again = Sse::open(&app, id, first.id, "").await;
+    let mut again = Sse::open(&app, id, first.id, "device_id=phone-z").await;
     let resumed = again.next_logged().await;
     assert_eq!((resumed.event.as_str(), resumed.id), ("purchase", second));
     let viewers = wait_for_viewers(&app, id, |v| v["current"] == 1).await;

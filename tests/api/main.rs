@@ -15,6 +15,7 @@ mod groupbuys;
 mod helpers;
 mod ledger;
 mod limits;
+mod live_caps;
 mod live_events;
 mod live_items;
 mod live_load;

@@ -202,11 +202,17 @@ pub fn sample(doc: &Value, schema: &Value) -> Value {
     }
 }
 
+fn china_today() -> chrono::NaiveDate {
+    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
 fn sample_string(schema: &Value) -> Value {
     let tomorrow = Utc::now() + chrono::Duration::days(1);
     match schema["format"].as_str() {
         Some("date-time") => json!(tomorrow.to_rfc3339()),
-        Some("date") => json!((Utc::now().date_naive() + Days::new(1)).to_string()),
+        // Tomorrow in China (UTC+8), where the service's days are: UTC's
+        // tomorrow is China's today for eight hours of every day.
+        Some("date") => json!((china_today() + Days::new(1)).to_string()),
         Some("uri") => json!("https://example.com/x"),
         _ => json!("样品"),
     }
