@@ -78,6 +78,9 @@ pub struct DatabaseSettings {
     pub url: String,
     pub sqlite_path: String,
     pub max_connections: u32,
+    /// The order writers' own pool, so reads never delay a commit.
+    #[serde(default = "default_writer_connections")]
+    pub writer_connections: u32,
     pub acquire_timeout_ms: u64,
     pub connect_timeout_ms: u64,
 }
@@ -117,6 +120,24 @@ pub struct OrderSettings {
     pub expiry_interval_ms: u64,
     pub idempotency_lease_secs: i64,
     pub max_lines: usize,
+    /// Most order jobs one writer puts in one transaction.
+    #[serde(default = "default_batch_max")]
+    pub batch_max: usize,
+    /// Jobs a writer queues; past this a buyer gets 429 `overloaded`.
+    #[serde(default = "default_writer_queue")]
+    pub writer_queue: usize,
+}
+
+fn default_writer_connections() -> u32 {
+    4
+}
+
+fn default_batch_max() -> usize {
+    512
+}
+
+fn default_writer_queue() -> usize {
+    8192
 }
 
 /// Requests scalpers script, per customer and per client address, per window.

@@ -115,7 +115,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let state = build_state(settings, conn)?;
+            let state = build_state(settings, conn).await?;
             let prepared =
                 gongfang::benchprep::prepare(&state, customers, skus, stock, deal_quantity, &out)
                     .await?;
@@ -236,7 +236,7 @@ async fn create_admin(settings: Settings, phone: &str) -> anyhow::Result<()> {
     };
     let conn = db::connect(&settings.database).await?;
     db::migrate(&conn).await?;
-    let state = build_state(settings, conn)?;
+    let state = build_state(settings, conn).await?;
     let (account, outcome) =
         auth::service::ensure_platform_admin(&state.db, &state.passwords, phone, &password)
             .await

@@ -22,6 +22,7 @@ use crate::integrations::logistics::Logistics;
 use crate::integrations::payments::Providers;
 use crate::integrations::{SelfAddress, sandbox};
 use crate::live::LiveHub;
+use crate::orders::pipeline::{Pipeline, WriterConfig};
 use crate::orders::refunds::RefundObservers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
@@ -54,7 +55,7 @@ impl Application {
 
     /// Binds with an already connected (and migrated) database.
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
-        let state = build_state(settings, db)?;
+        let state = build_state(settings, db).await?;
         let catalog_listener = CatalogListener::subscribe(&state);
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
@@ -109,28 +110,45 @@ impl Application {
     }
 }
 
-pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result<AppState> {
+pub async fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result<AppState> {
     let redis = if settings.uses_redis() {
         Some(RedisBackend::new(&settings.cache)?)
     } else {
         None
     };
     let live = LiveHub::new(redis.clone(), &settings.live, db.clone());
+    let bus = Bus::new(redis.clone());
+    let flash = live::flash::FlashDesk::new(settings.live.flash_batching);
+    let metrics = prometheus::Registry::new();
+    let orders = Pipeline::new(WriterConfig {
+        db: db::connect_writers(&settings.database).await?,
+        bus: bus.clone(),
+        pricing: Arc::new(live::LivePricing),
+        observer: Arc::new(live::sales::LiveSales::new(
+            live.clone(),
+            flash.clone(),
+            bus.clone(),
+        )),
+        max_batch: settings.orders.batch_max,
+        queue: settings.orders.writer_queue,
+        claim_lease: chrono::Duration::seconds(settings.orders.idempotency_lease_secs),
+        registry: metrics.clone(),
+    })?;
     let own = SelfAddress::default();
     let production = settings.is_production();
     Ok(AppState {
         db,
-        cache: Cache::new(&settings.cache, redis.clone()),
+        cache: Cache::new(&settings.cache, redis),
         catalog: CatalogCache::new(&settings.catalog),
-        bus: Bus::new(redis),
+        bus,
         live,
-        flash: live::flash::FlashDesk::new(settings.live.flash_batching),
+        flash,
+        orders,
         passwords: Passwords::new(&settings.auth)?,
         payments: Providers::new(&settings.payments, own.clone(), production)?,
         logistics: Logistics::new(&settings.logistics, own.clone(), production)?,
         own_address: own,
         warmup: Default::default(),
-        session_pricing: Arc::new(live::LivePricing),
         lot_receipts: Arc::new(ledger::LedgerHooks),
         refund_observer: Arc::new(RefundObservers(vec![
             Arc::new(groupbuys::commission::CommissionReversal),
@@ -138,11 +156,10 @@ pub fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::Result
             Arc::new(fulfilment::refund_returns::LotReturns),
         ])),
         settings: Arc::new(settings),
-        metrics: prometheus::Registry::new(),
+        metrics,
     })
 }
 
-/// How this instance reaches itself: the bound address, loopback if it bound all interfaces.
 fn own_base_url(listener: &TcpListener) -> anyhow::Result<String> {
     let mut addr = listener.local_addr()?;
     if addr.ip().is_unspecified() {

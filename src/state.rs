@@ -14,7 +14,6 @@ use crate::integrations::logistics::Logistics;
 use crate::integrations::payments::Providers;
 use crate::live::LiveHub;
 use crate::orders::refunds::RefundObserver;
-use crate::orders::service::SessionPricing;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 
@@ -24,8 +23,10 @@ pub struct AppState {
     pub cache: Cache,
     pub bus: Bus,
     pub live: LiveHub,
-    /// Flash-deal gates and writers of this instance.
+    /// Flash-deal gates of this instance.
     pub flash: crate::live::flash::FlashDesk,
+    /// The order pipeline: every order is written through it.
+    pub orders: crate::orders::pipeline::Pipeline,
     pub passwords: Passwords,
     pub payments: Providers,
     pub logistics: Logistics,
@@ -33,8 +34,6 @@ pub struct AppState {
     pub own_address: SelfAddress,
     /// What the instance still loads before it is ready (demo data): `/readyz` names it.
     pub warmup: crate::platform::warmup::Warmup,
-    /// Live-session prices for orders, installed by the live domain.
-    pub session_pricing: Arc<dyn SessionPricing>,
     /// Told of every lot received (the ledger records the guaranteed purchase).
     pub lot_receipts: Arc<dyn LotReceipts>,
     /// Told of every refund inside its transaction (group-buy commissions,

@@ -23,11 +23,12 @@ use crate::fulfilment::claim_model::{
 use crate::fulfilment::claims::{approve_claim, open_claim};
 use crate::ledger::model::{CreateContractRequest, PayoutRequest, SplitRuleRequest};
 use crate::ledger::{contracts, entries, payouts, rules, statements};
+use crate::orders::model::CreateOrderRequest;
 use crate::orders::model::{LineRequest, RefundLineRequest, RefundRequest};
 use crate::orders::payments::{sandbox_succeed, start_payment};
 use crate::orders::queries::Viewer;
 use crate::orders::refunds::{cancel_order, refund_order};
-use crate::orders::service::{PlaceOrder, place_order};
+use crate::orders::service::{Buyer, buy_now};
 use crate::state::AppState;
 
 /// A demo customer: account, first address, name.
@@ -336,15 +337,12 @@ async fn broadcast(
     }
     // Buyers in a live room order at the same time.
     concurrently(requests.into_iter().map(|(customer, lines)| async move {
-        let request = PlaceOrder {
-            customer_id: customer.id,
+        let request = CreateOrderRequest {
             lines,
-            channel: "live",
+            address_id: customer.address_id,
             live_session_id: Some(session),
-            streamer_id: Some(shop.streamer),
-            ..base(state, customer).await?
         };
-        place_and_pay(state, request).await
+        place_and_pay(state, customer, request).await
     }))
     .await?;
     if n % plan.deal_every == 1
@@ -417,23 +415,12 @@ async fn storefront(
     }
     let (unpaid, paid) = requests.split_at(plan.cancelled);
     for (customer, line) in unpaid {
-        let request = PlaceOrder {
-            customer_id: customer.id,
-            lines: vec![line.clone()],
-            channel: "storefront",
-            ..base(state, customer).await?
-        };
-        let placed = place_order(state, request, None).await?;
+        let request = storefront_request(customer, line);
+        let placed = buy_now(state, buyer(customer), &request, None).await?;
         cancel_order(state, customer.id, placed.id).await?;
     }
     let placed = concurrently(paid.iter().map(|(customer, line)| async move {
-        let request = PlaceOrder {
-            customer_id: customer.id,
-            lines: vec![line.clone()],
-            channel: "storefront",
-            ..base(state, customer).await?
-        };
-        place_and_pay(state, request).await
+        place_and_pay(state, customer, storefront_request(customer, line)).await
     }))
     .await?;
     if let Some(first) = placed.into_iter().flatten().min() {
@@ -525,23 +512,30 @@ async fn pay_farmers(state: &AppState, shop: &Shop) -> AppResult<()> {
     Ok(())
 }
 
-async fn base(state: &AppState, customer: &Customer) -> AppResult<PlaceOrder> {
-    let address =
-        crate::orders::addresses::address_for_order(&state.db, customer.id, customer.address_id)
-            .await?;
-    Ok(PlaceOrder {
+fn storefront_request(customer: &Customer, line: &LineRequest) -> CreateOrderRequest {
+    CreateOrderRequest {
+        lines: vec![line.clone()],
+        address_id: customer.address_id,
+        live_session_id: None,
+    }
+}
+
+fn buyer(customer: &Customer) -> Buyer<'_> {
+    Buyer {
         customer_id: customer.id,
-        address: Some(address),
-        ..Default::default()
-    })
+        name: &customer.name,
+    }
 }
 
 /// Places and pays an order; `None` when the stock ran out first.
-async fn place_and_pay(state: &AppState, request: PlaceOrder) -> AppResult<Option<i64>> {
-    let customer = request.customer_id;
-    match place_order(state, request, None).await {
+async fn place_and_pay(
+    state: &AppState,
+    customer: &Customer,
+    request: CreateOrderRequest,
+) -> AppResult<Option<i64>> {
+    match buy_now(state, buyer(customer), &request, None).await {
         Ok(placed) => {
-            pay(state, customer, placed.id).await?;
+            pay(state, customer.id, placed.id).await?;
             Ok(Some(placed.id))
         }
         Err(err) if out_of_stock(&err) => Ok(None),

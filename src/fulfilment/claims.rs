@@ -229,7 +229,7 @@ pub async fn approve_claim(
             (Some(refund.amount_fen), None)
         }
         Resolution::Reship => {
-            let replacement = reship::place(&txn, &order, &lines, &reason, actor_id).await?;
+            let replacement = reship::place(state, &txn, &order, &lines, &reason, actor_id).await?;
             (None, Some(replacement))
         }
     };

@@ -1,57 +1,69 @@
 //! A reship resolves a claim with a zero-price replacement order: placed
 //! through the order service (stock held, then sold) and paid at once.
 
-use std::collections::HashMap;
-
 use chrono::{Duration, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde_json::json;
 
 use super::shipping::order_lines;
-use crate::entity::{order, workshop};
+use crate::entity::order;
 use crate::error::{AppError, AppResult};
 use crate::orders::model::{AddressView, LineRequest, RefundLineRequest};
-use crate::orders::service::{
-    PlaceOrder, load_priced, merge_lines, place_in, record_event, resource_key,
-};
+use crate::orders::pipeline::{Channel, Destination, Job, OrderIntent, lines_of};
+use crate::orders::service::{merge_lines, record_event, resource_key};
 use crate::orders::sql::changed;
 use crate::orders::status::OrderStatus;
 use crate::orders::stock;
 use crate::platform::outbox;
+use crate::state::AppState;
 
-/// Places and pays the replacement of `lines` of `original`; returns its id.
+/// Places and pays the replacement of `lines` of `original` in the claim's
+/// transaction; returns its id.
 pub async fn place(
-    db: &impl ConnectionTrait,
+    state: &AppState,
+    txn: &DatabaseTransaction,
     original: &order::Model,
     lines: &[RefundLineRequest],
     reason: &str,
     actor_id: i64,
 ) -> AppResult<i64> {
-    let wanted = replacement_lines(db, original.id, lines).await?;
+    let wanted = replacement_lines(txn, original.id, lines).await?;
     let merged = merge_lines(&wanted, wanted.len().max(1))?;
-    let priced = load_priced(db, merged.keys().copied().collect()).await?;
-    let shop = workshop::Entity::find_by_id(original.workshop_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("workshop"))?;
     let address: Option<AddressView> = original
         .address
         .as_deref()
         .and_then(|a| serde_json::from_str(a).ok());
-    let request = PlaceOrder {
-        customer_id: original.customer_id,
-        lines: wanted,
-        address,
-        channel: "reship",
-        pickup_point_id: original.pickup_point_id,
-        entitled_prices: merged
-            .keys()
-            .map(|&sku| (sku, 0))
-            .collect::<HashMap<_, _>>(),
-        ..Default::default()
+    let destination = match original.pickup_point_id {
+        Some(point) => Destination::Pickup(point),
+        None => Destination::Snapshot(address),
     };
-    let view = place_in(db, &request, &merged, &priced, &shop, Duration::hours(1)).await?;
-    pay_nothing(db, original.workshop_id, view.id, &merged, reason, actor_id).await?;
+    let free = merged.keys().map(|&sku| (sku, 0)).collect();
+    let mut intent = OrderIntent::new(
+        original.customer_id,
+        original.workshop_id,
+        lines_of(&merged, &free),
+        destination,
+        Channel::Reship,
+        Duration::hours(1),
+    );
+    // A reship replaces units the buyer already counted against the limit.
+    intent.sku_limits = false;
+    let placed = state
+        .orders
+        .write_in(txn, Job::single(intent, None))
+        .await?;
+    let view = placed
+        .first()
+        .ok_or_else(|| AppError::not_found("replacement order"))?;
+    pay_nothing(
+        txn,
+        original.workshop_id,
+        view.id,
+        &merged,
+        reason,
+        actor_id,
+    )
+    .await?;
     Ok(view.id)
 }
 

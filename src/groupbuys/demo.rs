@@ -109,7 +109,7 @@ pub async fn join_open(state: &AppState, campaign: i64, customer_phones: &[&str]
             quantity: 2,
             pickup_point_id: points[n % points.len().max(1)],
         };
-        let order = join::join(state, *customer, campaign, &request, None)
+        let order = join::join(state, demo_buyer(*customer), campaign, &request, None)
             .await?
             .id;
         if n % 2 == 0 {
@@ -263,9 +263,18 @@ impl Demo {
             quantity,
             pickup_point_id: self.points[n % self.points.len()],
         };
-        Ok(join::join(state, customer, campaign, &request, None)
-            .await?
-            .id)
+        Ok(
+            join::join(state, demo_buyer(customer), campaign, &request, None)
+                .await?
+                .id,
+        )
+    }
+}
+
+fn demo_buyer(customer_id: i64) -> crate::orders::service::Buyer<'static> {
+    crate::orders::service::Buyer {
+        customer_id,
+        name: "",
     }
 }
 

@@ -1,32 +1,34 @@
-//! Joining a campaign: an ordinary order (same reservation, limits, payment)
-//! at the item's base price, drawn from the campaign's allotment. The cut-off
-//! is checked by a conditional UPDATE of the campaign row inside the order's
-//! transaction, so the settlement's claim of that row waits for it to commit.
+//! Joining a campaign: an ordinary order through the pipeline (same
+//! reservation, limits, payment) at the item's base price, drawn from the
+//! campaign's allotment. Its guard checks the cut-off with a conditional
+//! UPDATE of the campaign row inside the order's transaction, so the
+//! settlement's claim of that row waits for it to commit.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
 
 use super::campaigns::{items_of, point_ids_of};
 use super::model::JoinRequest;
 use super::progress;
-use crate::entity::{groupbuy_campaign, groupbuy_item, groupbuy_order, pickup_point, workshop};
+use crate::entity::{groupbuy_campaign, groupbuy_item, groupbuy_order, pickup_point};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::idempotency::Claim;
-use crate::orders::model::{LineRequest, OrderView};
-use crate::orders::service::{PlaceOrder, load_priced, merge_lines, place_in};
+use crate::orders::model::OrderView;
+use crate::orders::pipeline::{Channel, Destination, IntentGuard, IntentLine, OrderIntent};
+use crate::orders::service::Buyer;
 use crate::orders::sql::{changed, statement};
+use crate::platform::outbox;
 use crate::platform::validate::Check;
-use crate::platform::{db, outbox};
 use crate::state::AppState;
 
 pub async fn join(
     state: &AppState,
-    customer_id: i64,
+    buyer: Buyer<'_>,
     campaign_id: i64,
     req: &JoinRequest,
-    claim: Option<&Claim>,
+    claim: Option<Claim>,
 ) -> AppResult<OrderView> {
     Check::new()
         .range("quantity", req.quantity, 1, 999)
@@ -37,58 +39,71 @@ pub async fn join(
         .ok_or_else(|| AppError::not_found("campaign"))?;
     let item = campaign_item(&state.db, campaign_id, req.item_id).await?;
     let point = campaign_point(&state.db, campaign_id, req.pickup_point_id).await?;
-    let line = LineRequest {
+    let line = IntentLine {
         sku_id: item.sku_id,
         quantity: req.quantity,
-    };
-    let lines = merge_lines(&[line], state.settings.orders.max_lines)?;
-    let priced = load_priced(&state.db, vec![item.sku_id]).await?;
-    let shop = workshop::Entity::find_by_id(campaign.workshop_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("workshop"))?;
-    let request = PlaceOrder {
-        customer_id,
-        lines: vec![],
-        channel: "groupbuy",
-        campaign_id: Some(campaign_id),
-        pickup_point_id: Some(point.id),
-        entitled_prices: HashMap::from([(item.sku_id, item.base_price_fen)]),
-        allotment_id: item.allotment_id,
-        extra_limit: Some((
-            format!("campaign:{campaign_id}"),
-            campaign.per_buyer_limit.into(),
-        )),
-        ..Default::default()
+        entitled_price_fen: Some(item.base_price_fen),
+        known: None,
     };
     let window = Duration::seconds(state.settings.orders.payment_window_secs);
-    let txn = db::begin_write(&state.db).await?;
-    take_join_slot(&txn, &campaign).await?;
-    check_capacity(&txn, &point, &campaign).await?;
-    let view = place_in(&txn, &request, &lines, &priced, &shop, window).await?;
-    groupbuy_order::ActiveModel {
-        order_id: Set(view.id),
-        campaign_id: Set(campaign_id),
-        item_id: Set(item.id),
-        customer_id: Set(customer_id),
-        pickup_point_id: Set(point.id),
-        pickup_date: Set(campaign.pickup_date),
-        pickup_code: Set(None),
-        settlement: Set("joined".into()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    if let Some(claim) = claim {
-        claim
-            .complete(&txn, actix_web::http::StatusCode::CREATED, &view)
-            .await?;
-    }
-    txn.commit().await?;
+    let mut intent = OrderIntent::new(
+        buyer.customer_id,
+        campaign.workshop_id,
+        vec![line],
+        Destination::Pickup(point.id),
+        Channel::Groupbuy,
+        window,
+    );
+    intent.buyer_name = buyer.name.to_owned();
+    intent.campaign_id = Some(campaign_id);
+    intent.allotment_id = item.allotment_id;
+    intent.extra_limit = Some((
+        format!("campaign:{campaign_id}"),
+        campaign.per_buyer_limit.into(),
+    ));
+    intent.guard = Some(Arc::new(JoinGuard {
+        campaign,
+        point,
+        item_id: item.id,
+    }));
+    let view = state.orders.place(intent, claim).await?;
     outbox::committed(&state.bus).await;
     progress::forget(state, campaign_id).await;
     Ok(view)
+}
+
+/// The campaign's rules inside the order's transaction: its cut-off and the
+/// pickup point's capacity are checked, and the join is recorded.
+struct JoinGuard {
+    campaign: groupbuy_campaign::Model,
+    point: pickup_point::Model,
+    item_id: i64,
+}
+
+#[async_trait::async_trait]
+impl IntentGuard for JoinGuard {
+    async fn check(&self, txn: &DatabaseTransaction) -> AppResult<()> {
+        take_join_slot(txn, &self.campaign).await?;
+        check_capacity(txn, &self.point, &self.campaign).await
+    }
+
+    async fn placed(&self, txn: &DatabaseTransaction, order: &OrderView) -> AppResult<()> {
+        groupbuy_order::ActiveModel {
+            order_id: Set(order.id),
+            campaign_id: Set(self.campaign.id),
+            item_id: Set(self.item_id),
+            customer_id: Set(order.customer_id),
+            pickup_point_id: Set(self.point.id),
+            pickup_date: Set(self.campaign.pickup_date),
+            pickup_code: Set(None),
+            settlement: Set("joined".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Counts the join on the campaign row if it is open and within its window;

@@ -285,10 +285,16 @@ async fn join_campaign(
         key.as_deref(),
         body,
         move |claim| async move {
-            let view =
-                join::join(state, caller.account_id, campaign_id, body, claim.as_ref()).await?;
+            let view = join::join(state, buyer(caller), campaign_id, body, claim).await?;
             Ok((StatusCode::CREATED, view))
         },
     )
     .await
+}
+
+fn buyer(caller: &Caller) -> crate::orders::service::Buyer<'_> {
+    crate::orders::service::Buyer {
+        customer_id: caller.account_id,
+        name: &caller.name,
+    }
 }

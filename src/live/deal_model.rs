@@ -57,6 +57,8 @@ pub struct PurchaseEvent {
     /// Masked: "张**".
     pub buyer: String,
     pub sku_id: i64,
+    /// The line's title ("红颜草莓 特级 1斤装").
+    pub title: String,
     pub quantity: i64,
     pub deal_id: Option<i64>,
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::state::AppState;
 
 /// The `event:` field of every frame on `/live/sessions/{id}/events`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     SessionStarted,
@@ -25,6 +25,10 @@ pub enum EventKind {
     DealSoldOut,
     DealEnded,
     Purchase,
+    /// A capped pinned item's live units left.
+    ItemStock,
+    /// The session's running sales: orders, units and GMV.
+    Tally,
     /// Not in the replayable log: a snapshot each instance sends every few seconds.
     Viewers,
 }
@@ -47,6 +51,8 @@ impl EventKind {
             DealSoldOut => "deal_sold_out",
             DealEnded => "deal_ended",
             Purchase => "purchase",
+            ItemStock => "item_stock",
+            Tally => "tally",
             Viewers => "viewers",
         }
     }

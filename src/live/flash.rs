@@ -1,7 +1,8 @@
 //! The flash-sale hot path. Each instance keeps one runtime per deal: the
-//! deal's terms in memory (so not-started, ended and sold-out are answered
-//! without the database) and a single writer task that drains the deal's
-//! queue into one transaction per batch (`orders::batch`).
+//! deal's terms in memory, so not-started, ended and sold-out are answered
+//! without the database; admitted buyers become order intents that the
+//! order pipeline writes in batches on the deal's own writer. After each
+//! batch the gate and the room's stock feed follow what the deal has left.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -10,24 +11,22 @@ use std::sync::{Arc, Mutex};
 use chrono::{Duration, Utc};
 use sea_orm::EntityTrait;
 use serde_json::json;
-use tokio::sync::{mpsc, oneshot};
 
-use super::deal_model::{DealStockEvent, PurchaseEvent, mask_name};
-use super::events::{EventKind, publish};
+use super::deal_model::DealStockEvent;
+use super::events::EventKind;
+use super::hub::LiveHub;
 use crate::entity::{deal, live_session};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::orders::batch::{AllotmentSale, BatchRequest, place_batch};
 use crate::orders::idempotency::Claim;
 use crate::orders::model::OrderView;
-use crate::orders::service::load_priced;
+use crate::orders::pipeline::{AllotmentLeft, Channel, Destination, IntentLine, Job, OrderIntent};
+use crate::orders::service::{Priced, load_priced};
 use crate::orders::{allotments, expiry};
+use crate::platform::bus::Bus;
 use crate::state::AppState;
 
-const MAX_BATCH: usize = 512;
-const QUEUE: usize = 20_000;
-/// `deal_stock` at most every 200 ms, `purchase` at most every 100 ms, per deal.
+/// `deal_stock` at most every 200 ms per deal.
 const STOCK_EVERY_MS: i64 = 200;
-const PURCHASE_EVERY_MS: i64 = 100;
 
 pub const SOLD_OUT: &str = "live.deal_sold_out";
 pub const ENDED: &str = "live.deal_ended";
@@ -42,11 +41,11 @@ pub struct FlashDesk {
 
 pub struct DealRuntime {
     pub deal: deal::Model,
+    item: Arc<Priced>,
+    streamer_id: Option<i64>,
     sold_out: AtomicBool,
     ended: AtomicBool,
-    queue: mpsc::Sender<BatchRequest>,
     last_stock_ms: AtomicI64,
-    last_purchase_ms: AtomicI64,
 }
 
 impl FlashDesk {
@@ -86,39 +85,35 @@ pub async fn order(
 ) -> AppResult<OrderView> {
     let runtime = runtime(state, deal_id).await?;
     runtime.admit(state.flash.batching)?;
-    let (reply, answer) = oneshot::channel();
-    let request = BatchRequest {
-        customer_id,
-        address_id,
-        claim,
-        reply,
+    let deal = &runtime.deal;
+    let line = IntentLine {
+        sku_id: deal.sku_id,
+        quantity: 1,
+        entitled_price_fen: Some(deal.price_fen),
+        known: Some(runtime.item.clone()),
     };
-    runtime.queue.try_send(request).map_err(|_| {
-        AppError::new(
-            ErrorCode::Overloaded,
-            "too many buyers at once; retry in a moment",
-        )
-        .with_retry_after(1)
-    })?;
-    let view = answer
-        .await
-        .map_err(|_| AppError::unavailable("the deal's writer stopped; retry"))??;
-    if runtime.throttle(&runtime.last_purchase_ms, PURCHASE_EVERY_MS) {
-        let event = PurchaseEvent {
-            buyer: mask_name(buyer_name),
-            sku_id: runtime.deal.sku_id,
-            quantity: 1,
-            deal_id: Some(deal_id),
-        };
-        publish(
-            state,
-            runtime.deal.live_session_id,
-            EventKind::Purchase,
-            &event,
-        )
-        .await;
-    }
-    Ok(view)
+    let window = Duration::seconds(deal.payment_window_secs as i64);
+    let mut intent = OrderIntent::new(
+        customer_id,
+        deal.workshop_id,
+        vec![line],
+        Destination::Address(address_id),
+        Channel::Deal,
+        window,
+    );
+    intent.buyer_name = buyer_name.to_owned();
+    intent.live_session_id = Some(deal.live_session_id);
+    intent.streamer_id = runtime.streamer_id;
+    intent.deal_id = Some(deal.id);
+    intent.allotment_id = Some(deal.allotment_id);
+    intent.extra_limit = Some((format!("deal:{}", deal.id), deal.per_buyer_limit as i64));
+    intent.sku_limits = false;
+    let mut job = Job::single(intent, claim);
+    job.alone = !state.flash.batching;
+    let mut placed = state.orders.submit(job).await?;
+    placed
+        .pop()
+        .ok_or_else(|| AppError::unavailable("the deal's order was not written; retry"))
 }
 
 impl DealRuntime {
@@ -139,7 +134,7 @@ impl DealRuntime {
         Ok(())
     }
 
-    /// True at most once per `every_ms` (events are sampled, not sent per buyer).
+    /// True at most once per `every_ms` (the stock feed is sampled, not sent per buyer).
     fn throttle(&self, last: &AtomicI64, every_ms: i64) -> bool {
         let now = Utc::now().timestamp_millis();
         let prev = last.load(Ordering::Relaxed);
@@ -167,27 +162,13 @@ async fn runtime(state: &AppState, deal_id: i64) -> AppResult<Arc<DealRuntime>> 
         .remove(&deal.sku_id)
         .ok_or_else(|| AppError::not_found("deal SKU"))?;
     let allotment = allotments::find(&state.db, deal.allotment_id).await?;
-    let sale = AllotmentSale {
-        workshop_id: deal.workshop_id,
-        item,
-        allotment_id: deal.allotment_id,
-        unit_price_fen: deal.price_fen,
-        limit_scope: format!("deal:{}", deal.id),
-        per_buyer_limit: deal.per_buyer_limit as i64,
-        channel: "deal",
-        deal_id: Some(deal.id),
-        live_session_id: Some(deal.live_session_id),
-        streamer_id: session.map(|s| s.streamer_account_id),
-        payment_window: Duration::seconds(deal.payment_window_secs as i64),
-    };
-    let (queue, rx) = mpsc::channel(QUEUE);
     let runtime = Arc::new(DealRuntime {
         sold_out: AtomicBool::new(allotment.remaining == 0),
         ended: AtomicBool::new(deal.status == "ended" || !allotment.open),
+        item: Arc::new(item),
+        streamer_id: session.map(|s| s.streamer_account_id),
         deal,
-        queue,
         last_stock_ms: AtomicI64::new(0),
-        last_purchase_ms: AtomicI64::new(0),
     });
     let mut map = state
         .flash
@@ -198,79 +179,37 @@ async fn runtime(state: &AppState, deal_id: i64) -> AppResult<Arc<DealRuntime>> 
         return Ok(existing.clone());
     }
     map.insert(deal_id, runtime.clone());
-    drop(map);
-    let max = if state.flash.batching { MAX_BATCH } else { 1 };
-    tokio::spawn(write_loop(state.clone(), runtime.clone(), sale, rx, max));
     Ok(runtime)
 }
 
-/// The deal's single writer: whatever queued while the last batch committed
-/// becomes the next batch. Costs nothing when idle.
-async fn write_loop(
-    state: AppState,
-    runtime: Arc<DealRuntime>,
-    sale: AllotmentSale,
-    mut rx: mpsc::Receiver<BatchRequest>,
-    max: usize,
-) {
-    let mut carry: Vec<BatchRequest> = Vec::new();
-    loop {
-        if carry.is_empty() {
-            match rx.recv().await {
-                Some(first) => carry.push(first),
-                None => return,
-            }
-        }
-        while carry.len() < max {
-            match rx.try_recv() {
-                Ok(next) => carry.push(next),
-                Err(_) => break,
-            }
-        }
-        let batch = std::mem::take(&mut carry);
-        if Utc::now() >= runtime.deal.ends_at {
-            for request in batch {
-                let _ = request.reply.send(Err(AppError::new(
-                    ErrorCode::DealEnded,
-                    "the deal has ended",
-                )));
-            }
-            continue;
-        }
-        let outcome = place_batch(&state.db, &sale, batch).await;
-        carry = outcome.deferred;
-        if let Some(remaining) = outcome.remaining {
-            announce_stock(&state, &runtime, remaining).await;
+/// After a batch: each deal's gate closes when its allotment is empty (here at
+/// once, elsewhere over the bus) and the room hears what is left.
+pub async fn follow_batch(desk: &FlashDesk, hub: &LiveHub, bus: &Bus, left: &[AllotmentLeft]) {
+    for entry in left {
+        if let Some(runtime) = desk.for_allotment(entry.allotment_id) {
+            announce_stock(hub, bus, &runtime, entry.remaining).await;
         }
     }
 }
 
-async fn announce_stock(state: &AppState, runtime: &DealRuntime, remaining: i64) {
+async fn announce_stock(hub: &LiveHub, bus: &Bus, runtime: &DealRuntime, remaining: i64) {
     let session = runtime.deal.live_session_id;
-    if remaining == 0 && !runtime.sold_out.swap(true, Ordering::AcqRel) {
-        state
-            .bus
-            .publish(SOLD_OUT, json!({"deal_id": runtime.deal.id}))
-            .await;
-        publish(
-            state,
+    let deal_id = runtime.deal.id;
+    if remaining <= 0 && !runtime.sold_out.swap(true, Ordering::AcqRel) {
+        bus.publish(SOLD_OUT, json!({"deal_id": deal_id})).await;
+        hub.publish(
             session,
             EventKind::DealSoldOut,
-            &json!({"deal_id": runtime.deal.id}),
+            &json!({"deal_id": deal_id}),
         )
         .await;
     }
-    if remaining == 0 || runtime.throttle(&runtime.last_stock_ms, STOCK_EVERY_MS) {
-        publish(
-            state,
-            session,
-            EventKind::DealStock,
-            &DealStockEvent {
-                deal_id: runtime.deal.id,
-                remaining,
-            },
-        )
-        .await;
+    if remaining <= 0 || runtime.throttle(&runtime.last_stock_ms, STOCK_EVERY_MS) {
+        let event = DealStockEvent {
+            deal_id,
+            remaining: remaining.max(0),
+        };
+        hub.publish(session, EventKind::DealStock, &event).await;
     }
 }
 

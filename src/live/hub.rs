@@ -14,6 +14,7 @@ use super::events::{EventKind, Frame};
 use super::gate::StreamGate;
 use super::log::EventLog;
 use super::service::record_viewer_figures;
+use super::tally::{SessionTally, Tallies};
 use super::viewers::{Viewer, ViewerStats, Viewers};
 use crate::config::LiveSettings;
 use crate::platform::redis_backend::RedisBackend;
@@ -30,6 +31,7 @@ struct Inner {
     log: EventLog,
     viewers: Viewers,
     gate: StreamGate,
+    tallies: Tallies,
     rooms: Mutex<HashMap<i64, Arc<Room>>>,
     settings: LiveSettings,
     redis: Option<RedisBackend>,
@@ -71,6 +73,7 @@ impl LiveHub {
                 log: EventLog::new(redis.clone(), settings),
                 viewers: Viewers::new(redis.clone(), interval, settings.devices_per_address),
                 gate: StreamGate::new(redis.clone(), settings),
+                tallies: Tallies::new(redis.clone()),
                 rooms: Mutex::new(HashMap::new()),
                 settings: settings.clone(),
                 redis,
@@ -81,6 +84,16 @@ impl LiveHub {
 
     pub fn settings(&self) -> &LiveSettings {
         &self.inner.settings
+    }
+
+    /// Adds to a session's running sales tally; the tally after it.
+    pub async fn add_tally(&self, session_id: i64, more: SessionTally) -> SessionTally {
+        self.inner.tallies.add(session_id, more).await
+    }
+
+    /// A session's running sales tally, if anything was counted for it.
+    pub async fn tally(&self, session_id: i64) -> Option<SessionTally> {
+        self.inner.tallies.get(session_id).await
     }
 
     /// The caps on open event streams.

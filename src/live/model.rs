@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::tally::SessionTally;
 use super::viewers::ViewerStats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -172,6 +173,8 @@ pub struct SessionDetail {
     pub session: SessionView,
     pub items: Vec<PinnedItemView>,
     pub viewers: ViewerStats,
+    /// The session's running sales (orders placed in it, paid or not).
+    pub tally: SessionTally,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -13,12 +13,14 @@ use super::model::{
     ScheduleSessionRequest, SessionChanged, SessionDetail, SessionFilter, SessionStatus,
     SessionView, UpdateSessionRequest,
 };
+use super::tally::SessionTally;
 use super::viewers::ViewerStats;
 use super::views::items_of;
 use super::views::{SessionCursor, page_limit, session_views};
 use crate::auth::Role;
 use crate::entity::{live_session, membership};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::platform::db::statement;
 use crate::platform::pagination::{Page, PageQuery};
 use crate::platform::validate::Check;
 use crate::state::AppState;
@@ -221,10 +223,38 @@ pub async fn detail(state: &AppState, session_id: i64) -> AppResult<SessionDetai
         .ok_or_else(|| AppError::not_found("live session"))?;
     let items = items_of(&state.db, &row).await?;
     let viewers = state.live.viewer_stats(session_id).await;
+    let tally = match state.live.tally(session_id).await {
+        Some(tally) => tally,
+        None => counted_tally(&state.db, session_id).await?,
+    };
     Ok(SessionDetail {
         session: one_view(&state.db, row).await?,
         items,
         viewers,
+        tally,
+    })
+}
+
+/// The running tally counted from the orders themselves (the cache and bus
+/// lost it, or nothing was sold since this instance started).
+async fn counted_tally(db: &impl ConnectionTrait, session_id: i64) -> AppResult<SessionTally> {
+    let row = db
+        .query_one_raw(statement(
+            db,
+            "SELECT COUNT(*) AS orders, CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) AS gmv, \
+             CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS units \
+             FROM orders o LEFT JOIN (SELECT order_id, SUM(quantity) AS quantity FROM order_lines \
+             GROUP BY order_id) l ON l.order_id = o.id WHERE o.live_session_id = ?",
+            vec![session_id.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(SessionTally::default());
+    };
+    Ok(SessionTally {
+        orders: row.try_get("", "orders")?,
+        units: row.try_get("", "units")?,
+        gmv_fen: row.try_get("", "gmv")?,
     })
 }
 

@@ -2,29 +2,33 @@
 //! placed in a live session pays the pinned items' live prices, counts against
 //! their live caps, and is attributed to the session's streamer.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::model::SessionStatus;
 use super::pricing::{effective_price, return_live_units, take_live_units};
 use super::service::status_of;
 use crate::entity::{live_pinned_item, live_session, sku};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::orders::service::{SessionPricing, SessionTerms};
+use crate::orders::pipeline::{CapTake, SessionPricing, SessionTerms};
 
 use live_pinned_item::Column as I;
 
-/// Installed as `AppState::session_pricing` at start-up.
+/// Installed as the order pipeline's session pricing at start-up.
 pub struct LivePricing;
 
 #[async_trait::async_trait]
 impl SessionPricing for LivePricing {
     /// 422 for an unknown session or one of another workshop, 409
-    /// `session_not_live` unless it is live, 409 `out_of_stock` past a live cap.
+    /// `session_not_live` unless it is live; the pinned SKUs' live prices and
+    /// the caps the order counts against (checked when the order is written).
     async fn entitle(
         &self,
-        db: &DatabaseTransaction,
+        db: &DatabaseConnection,
         session_id: i64,
         lines: &BTreeMap<i64, i64>,
     ) -> AppResult<SessionTerms> {
@@ -42,22 +46,81 @@ impl SessionPricing for LivePricing {
             ));
         }
         let sku_ids: Vec<i64> = lines.keys().copied().collect();
-        let foreign = sku::Entity::find()
+        let skus = sku::Entity::find()
             .filter(sku::Column::Id.is_in(sku_ids.clone()))
-            .filter(sku::Column::WorkshopId.ne(session.workshop_id))
-            .count(db)
+            .all(db)
             .await?;
-        if foreign > 0 {
+        if skus.iter().any(|s| s.workshop_id != session.workshop_id) {
             return Err(AppError::invalid(
                 "live_session_id",
                 "the live session belongs to another workshop",
             ));
         }
-        let prices = take_pinned_units(db, session_id, &sku_ids, lines).await?;
-        Ok(SessionTerms {
-            prices,
+        let normal: HashMap<i64, i64> = skus.iter().map(|s| (s.id, s.price_fen)).collect();
+        let pinned = live_pinned_item::Entity::find()
+            .filter(I::SessionId.eq(session_id))
+            .filter(I::SkuId.is_in(sku_ids))
+            .filter(I::UnpinnedAt.is_null())
+            .all(db)
+            .await?;
+        let mut terms = SessionTerms {
             streamer_id: Some(session.streamer_account_id),
-        })
+            ..Default::default()
+        };
+        for item in pinned {
+            if let Some(&price) = normal.get(&item.sku_id) {
+                terms
+                    .prices
+                    .insert(item.sku_id, effective_price(item.live_price_fen, price));
+            }
+            terms.caps.push(CapTake {
+                item_id: item.id,
+                quantity: lines.get(&item.sku_id).copied().unwrap_or(0),
+            });
+        }
+        Ok(terms)
+    }
+
+    /// Locks the items; those still pinned in a live session answer their
+    /// units left under the cap (None: no cap).
+    async fn lock_caps(
+        &self,
+        txn: &DatabaseTransaction,
+        item_ids: &[i64],
+    ) -> AppResult<HashMap<i64, Option<i64>>> {
+        let items = live_pinned_item::Entity::find()
+            .filter(I::Id.is_in(item_ids.to_vec()))
+            .filter(I::UnpinnedAt.is_null())
+            .order_by_asc(I::Id)
+            .lock_exclusive()
+            .all(txn)
+            .await?;
+        let session_ids: Vec<i64> = items.iter().map(|i| i.session_id).collect();
+        let live: HashSet<i64> = live_session::Entity::find()
+            .filter(live_session::Column::Id.is_in(session_ids))
+            .filter(live_session::Column::Status.eq(SessionStatus::Live.as_str()))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        Ok(items
+            .into_iter()
+            .filter(|i| live.contains(&i.session_id))
+            .map(|i| (i.id, i.live_stock_cap.map(|cap| cap - i.sold_units)))
+            .collect())
+    }
+
+    async fn take_caps(&self, txn: &DatabaseTransaction, takes: &[CapTake]) -> AppResult<()> {
+        for take in takes {
+            if !take_live_units(txn, take.item_id, take.quantity).await? {
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "live cap of item {} changed under its lock",
+                    take.item_id
+                )));
+            }
+        }
+        Ok(())
     }
 
     async fn release(
@@ -77,41 +140,4 @@ impl SessionPricing for LivePricing {
             None => Ok(()),
         }
     }
-}
-
-/// Live prices of the pinned SKUs among `sku_ids`, their units counted
-/// against the caps; SKUs not pinned keep their catalog price.
-async fn take_pinned_units(
-    db: &DatabaseTransaction,
-    session_id: i64,
-    sku_ids: &[i64],
-    lines: &BTreeMap<i64, i64>,
-) -> AppResult<HashMap<i64, i64>> {
-    let pinned = live_pinned_item::Entity::find()
-        .filter(I::SessionId.eq(session_id))
-        .filter(I::SkuId.is_in(sku_ids.to_vec()))
-        .filter(I::UnpinnedAt.is_null())
-        .all(db)
-        .await?;
-    let normal: HashMap<i64, i64> = sku::Entity::find()
-        .filter(sku::Column::Id.is_in(sku_ids.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.price_fen))
-        .collect();
-    let mut prices = HashMap::new();
-    for item in pinned {
-        let quantity = lines.get(&item.sku_id).copied().unwrap_or(0);
-        if !take_live_units(db, item.id, quantity).await? {
-            return Err(AppError::conflict(
-                ErrorCode::OutOfStock,
-                format!("SKU {} has no live units left in this session", item.sku_id),
-            ));
-        }
-        if let Some(&price) = normal.get(&item.sku_id) {
-            prices.insert(item.sku_id, effective_price(item.live_price_fen, price));
-        }
-    }
-    Ok(prices)
 }

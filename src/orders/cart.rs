@@ -1,5 +1,5 @@
 //! One server-side cart per customer. Checkout places one order per
-//! workshop, all in one transaction: every order is placed or none is.
+//! workshop as one pipeline job: every order is placed or none is.
 
 use std::collections::BTreeMap;
 
@@ -11,10 +11,10 @@ use sea_orm::{
 use super::addresses::address_for_order;
 use super::idempotency::Claim;
 use super::model::{CartLineView, CartView, CheckoutResponse, LineRequest};
-use super::service::{PlaceOrder, Priced, load_priced, merge_lines, place_in};
-use crate::entity::{cart_line, workshop};
+use super::pipeline::{Channel, Destination, Job, OrderIntent, lines_of};
+use super::service::{Buyer, Priced, load_priced, merge_lines};
+use crate::entity::cart_line;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::platform::db;
 use crate::state::AppState;
 
 pub async fn view_cart(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<CartView> {
@@ -105,12 +105,12 @@ pub async fn remove_line(
 
 pub async fn checkout(
     state: &AppState,
-    customer_id: i64,
+    buyer: Buyer<'_>,
     address_id: i64,
-    claim: Option<&Claim>,
+    claim: Option<Claim>,
 ) -> AppResult<CheckoutResponse> {
-    let address = address_for_order(&state.db, customer_id, address_id).await?;
-    let lines = cart_lines(&state.db, customer_id).await?;
+    address_for_order(&state.db, buyer.customer_id, address_id).await?;
+    let lines = cart_lines(&state.db, buyer.customer_id).await?;
     if lines.is_empty() {
         return Err(AppError::new(ErrorCode::Conflict, "the cart is empty"));
     }
@@ -122,45 +122,44 @@ pub async fn checkout(
         })
         .collect();
     let merged = merge_lines(&requests, usize::MAX)?;
-    let priced = load_priced(&state.db, merged.keys().copied().collect()).await?;
+    let sku_ids: Vec<i64> = merged.keys().copied().collect();
+    let owners = state.orders.owners(&state.db, &sku_ids).await?;
     let window = Duration::seconds(state.settings.orders.payment_window_secs);
-    let txn = db::begin_write(&state.db).await?;
-    let mut orders = Vec::new();
-    for (workshop_id, shop_lines) in by_workshop(&merged, &priced) {
-        let shop = workshop::Entity::find_by_id(workshop_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| AppError::not_found("workshop"))?;
-        let request = PlaceOrder {
-            customer_id,
-            address: Some(address.clone()),
-            channel: "storefront",
-            ..Default::default()
-        };
-        orders.push(place_in(&txn, &request, &shop_lines, &priced, &shop, window).await?);
-    }
-    cart_line::Entity::delete_many()
-        .filter(cart_line::Column::CustomerId.eq(customer_id))
-        .exec(&txn)
-        .await?;
-    let response = CheckoutResponse { orders };
-    if let Some(claim) = claim {
-        claim
-            .complete(&txn, actix_web::http::StatusCode::CREATED, &response)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(response)
+    let intents = by_workshop(&merged, &owners)
+        .into_iter()
+        .map(|(workshop_id, shop_lines)| {
+            let lines = lines_of(&shop_lines, &BTreeMap::new());
+            let mut intent = OrderIntent::new(
+                buyer.customer_id,
+                workshop_id,
+                lines,
+                Destination::Address(address_id),
+                Channel::Storefront,
+                window,
+            );
+            intent.buyer_name = buyer.name.to_owned();
+            intent
+        })
+        .collect();
+    let job = Job {
+        intents,
+        claim,
+        checkout: true,
+        alone: false,
+    };
+    let orders = state.orders.submit(job).await?;
+    Ok(CheckoutResponse { orders })
 }
 
 fn by_workshop(
     lines: &BTreeMap<i64, i64>,
-    priced: &std::collections::HashMap<i64, Priced>,
+    owners: &std::collections::HashMap<i64, i64>,
 ) -> BTreeMap<i64, BTreeMap<i64, i64>> {
     let mut grouped: BTreeMap<i64, BTreeMap<i64, i64>> = BTreeMap::new();
     for (&sku_id, &quantity) in lines {
+        let workshop = owners.get(&sku_id).copied().unwrap_or_default();
         grouped
-            .entry(priced[&sku_id].sku.workshop_id)
+            .entry(workshop)
             .or_default()
             .insert(sku_id, quantity);
     }

@@ -144,8 +144,11 @@ async fn checkout(
         key.as_deref(),
         body,
         move |claim| async move {
-            let response =
-                cart::checkout(state, caller.account_id, body.address_id, claim.as_ref()).await?;
+            let buyer = super::service::Buyer {
+                customer_id: caller.account_id,
+                name: &caller.name,
+            };
+            let response = cart::checkout(state, buyer, body.address_id, claim).await?;
             Ok((StatusCode::CREATED, response))
         },
     )

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::model::{LineRequest, RefundRequest};
+use super::model::{CreateOrderRequest, LineRequest, RefundRequest};
 use super::refunds::{cancel_order, refund_order};
-use super::service::{PlaceOrder, place_order, transition};
+use super::service::{Buyer, buy_now, transition};
 use super::status::OrderStatus::{self, *};
 use crate::demo::fulfil;
 use crate::demo::month::pay;
@@ -87,18 +87,19 @@ async fn order_in_state(
     sku: &sku::Model,
     target: OrderStatus,
 ) -> AppResult<i64> {
-    let address = super::addresses::address_for_order(&state.db, customer_id, address_id).await?;
-    let request = PlaceOrder {
-        customer_id,
+    let request = CreateOrderRequest {
         lines: vec![LineRequest {
             sku_id: sku.id,
             quantity: 2,
         }],
-        address: Some(address),
-        channel: "storefront",
-        ..Default::default()
+        address_id,
+        live_session_id: None,
     };
-    let order = place_order(state, request, None).await?;
+    let buyer = Buyer {
+        customer_id,
+        name: "",
+    };
+    let order = buy_now(state, buyer, &request, None).await?;
     match target {
         PendingPayment | Paid => return Ok(order.id),
         Cancelled => {

@@ -112,7 +112,8 @@ pub async fn cancel_unpaid(
         }
         if let (Some(session), None) = (order.live_session_id, order.allotment_id) {
             state
-                .session_pricing
+                .orders
+                .pricing()
                 .release(db, session, line.sku_id, quantity)
                 .await?;
         }

@@ -31,6 +31,10 @@ pub struct Claim {
 }
 
 impl Claim {
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
     pub async fn complete(
         &self,
         db: &impl ConnectionTrait,

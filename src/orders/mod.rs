@@ -3,7 +3,6 @@
 
 pub mod addresses;
 pub mod allotments;
-pub mod batch;
 pub mod cart;
 pub mod cart_routes;
 pub mod demo;
@@ -11,6 +10,7 @@ pub mod expiry;
 pub mod idempotency;
 pub mod model;
 pub mod payments;
+pub mod pipeline;
 pub mod queries;
 pub mod refunds;
 pub mod routes;

@@ -9,7 +9,7 @@ use super::model::{
     StaffOrderFilter, StartPaymentRequest,
 };
 use super::queries::{self, Viewer};
-use super::{addresses, payments, refunds, service};
+use super::{payments, refunds, service};
 use crate::auth::{Caller, Role};
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
@@ -72,24 +72,12 @@ async fn create_order(
         key.as_deref(),
         body,
         move |claim| async move {
-            let address =
-                addresses::address_for_order(&state.db, caller.account_id, body.address_id).await?;
-            let request = service::PlaceOrder {
+            let buyer = service::Buyer {
                 customer_id: caller.account_id,
-                lines: body.lines.clone(),
-                address: Some(address),
-                channel: if body.live_session_id.is_some() {
-                    "live"
-                } else {
-                    "storefront"
-                },
-                live_session_id: body.live_session_id,
-                ..Default::default()
+                name: &caller.name,
             };
-            Ok((
-                StatusCode::CREATED,
-                service::place_order(state, request, claim.as_ref()).await?,
-            ))
+            let order = service::buy_now(state, buyer, body, claim).await?;
+            Ok((StatusCode::CREATED, order))
         },
     )
     .await

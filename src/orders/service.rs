@@ -1,205 +1,71 @@
-//! Placing orders: lines priced by the server, units reserved atomically
-//! (every line or none), totals with checked arithmetic, history and outbox
-//! written in the same transaction.
+//! Buying now, and what every order path shares: merged lines, SKUs with
+//! their products, status transitions with their history, and views.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set,
-};
-use serde_json::json;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::idempotency::Claim;
-use super::model::{AddressView, LineRequest, OrderLineView, OrderView};
+use super::model::{CreateOrderRequest, LineRequest, OrderLineView, OrderView};
+use super::pipeline::{Channel, Destination, OrderIntent, lines_of};
 use super::status::OrderStatus;
-use super::{allotments, stock};
-use crate::catalog;
-use crate::entity::{order, order_event, order_line, product, sku, workshop};
+use crate::entity::{order, order_event, order_line, product, sku};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::platform::{db, outbox};
 use crate::state::AppState;
 
-/// Everything a channel (storefront, live, deal, group-buy) decides about an
-/// order; prices in `entitled_prices` replace catalog prices for those SKUs.
-#[derive(Debug, Clone, Default)]
-pub struct PlaceOrder {
-    pub customer_id: i64,
-    pub lines: Vec<LineRequest>,
-    pub address: Option<AddressView>,
-    pub channel: &'static str,
-    pub live_session_id: Option<i64>,
-    pub streamer_id: Option<i64>,
-    pub deal_id: Option<i64>,
-    pub campaign_id: Option<i64>,
-    pub pickup_point_id: Option<i64>,
-    pub entitled_prices: HashMap<i64, i64>,
-    /// Overrides the configured payment window (flash deals are shorter).
-    pub payment_window: Option<Duration>,
-    /// Draw the units from this allotment (deal or campaign) instead of the SKU.
-    pub allotment_id: Option<i64>,
-    /// A per-buyer limit besides the SKUs' own: (scope such as "campaign:3", limit).
-    pub extra_limit: Option<(String, i64)>,
-}
-
 /// A SKU with what pricing and checks need.
+#[derive(Debug, Clone)]
 pub struct Priced {
     pub sku: sku::Model,
     pub product: product::Model,
 }
 
-pub async fn place_order(
+/// Buy now: one order of one workshop's SKUs, at the live session's prices
+/// when it names one, written by the pipeline.
+pub async fn buy_now(
     state: &AppState,
-    request: PlaceOrder,
-    claim: Option<&Claim>,
+    buyer: Buyer<'_>,
+    request: &CreateOrderRequest,
+    claim: Option<Claim>,
 ) -> AppResult<OrderView> {
     let lines = merge_lines(&request.lines, state.settings.orders.max_lines)?;
-    let priced = load_priced(&state.db, lines.keys().copied().collect()).await?;
-    let workshop_id = single_workshop(&priced)?;
-    let shop = workshop::Entity::find_by_id(workshop_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::Unavailable, "the workshop no longer exists"))?;
-    let window = request
-        .payment_window
-        .unwrap_or(Duration::seconds(state.settings.orders.payment_window_secs));
-    let txn = db::begin_write(&state.db).await?;
-    let request = with_session_terms(state, &txn, request, &lines).await?;
-    let view = place_in(&txn, &request, &lines, &priced, &shop, window).await?;
-    if let Some(claim) = claim {
-        claim
-            .complete(&txn, actix_web::http::StatusCode::CREATED, &view)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(view)
-}
-
-/// An order placed in a live session gets the session's prices (unless the
-/// channel already set its own) and is attributed to its streamer.
-async fn with_session_terms(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    mut request: PlaceOrder,
-    lines: &BTreeMap<i64, i64>,
-) -> AppResult<PlaceOrder> {
-    let Some(session_id) = request.live_session_id else {
-        return Ok(request);
-    };
-    if !request.entitled_prices.is_empty() {
-        return Ok(request);
-    }
-    let terms = state
-        .session_pricing
-        .entitle(txn, session_id, lines)
-        .await?;
-    request.entitled_prices = terms.prices;
-    request.streamer_id = request.streamer_id.or(terms.streamer_id);
-    Ok(request)
-}
-
-/// The transactional part of placing one order.
-pub async fn place_in(
-    db: &impl ConnectionTrait,
-    request: &PlaceOrder,
-    lines: &BTreeMap<i64, i64>,
-    priced: &HashMap<i64, Priced>,
-    shop: &workshop::Model,
-    payment_window: Duration,
-) -> AppResult<OrderView> {
-    let mut subtotal: i64 = 0;
-    let mut cold_chain = false;
-    if let Some((scope, limit)) = &request.extra_limit {
-        let units: i64 = lines.values().sum();
-        if !stock::count_purchase(db, request.customer_id, scope, units, *limit).await? {
-            return Err(AppError::new(
-                ErrorCode::LimitExceeded,
-                format!("at most {limit} per buyer"),
-            ));
-        }
-    }
-    for (&sku_id, &quantity) in lines {
-        let item = &priced[&sku_id];
-        check_sellable(item)?;
-        hold_units(db, request, item, quantity).await?;
-        let unit = request
-            .entitled_prices
-            .get(&sku_id)
-            .copied()
-            .unwrap_or(item.sku.price_fen);
-        let line_total = unit.checked_mul(quantity).ok_or_else(AppError::overflow)?;
-        subtotal = subtotal
-            .checked_add(line_total)
-            .ok_or_else(AppError::overflow)?;
-        cold_chain |= item.product.storage != "ambient";
-    }
-    let shipping = shipping_fee(
-        shop,
-        subtotal,
-        cold_chain,
-        request.pickup_point_id.is_some(),
+    let sku_ids: Vec<i64> = lines.keys().copied().collect();
+    let owners = state.orders.owners(&state.db, &sku_ids).await?;
+    let workshop_id = single_workshop(&owners)?;
+    let window = Duration::seconds(state.settings.orders.payment_window_secs);
+    let destination = Destination::Address(request.address_id);
+    let mut intent = OrderIntent::new(
+        buyer.customer_id,
+        workshop_id,
+        Vec::new(),
+        destination,
+        Channel::Storefront,
+        window,
     );
-    let total = subtotal
-        .checked_add(shipping)
-        .ok_or_else(AppError::overflow)?;
-    let now = Utc::now();
-    let created = order::ActiveModel {
-        workshop_id: Set(shop.id),
-        customer_id: Set(request.customer_id),
-        status: Set(OrderStatus::PendingPayment.as_str().into()),
-        channel: Set(request.channel.into()),
-        live_session_id: Set(request.live_session_id),
-        streamer_id: Set(request.streamer_id),
-        deal_id: Set(request.deal_id),
-        campaign_id: Set(request.campaign_id),
-        pickup_point_id: Set(request.pickup_point_id),
-        address: Set(request.address.as_ref().map(|a| json!(a).to_string())),
-        subtotal_fen: Set(subtotal),
-        shipping_fen: Set(shipping),
-        total_fen: Set(total),
-        paid_fen: Set(0),
-        refunded_fen: Set(0),
-        expires_at: Set(now + payment_window),
-        paid_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        allotment_id: Set(request.allotment_id),
-        limit_scope: Set(request.extra_limit.as_ref().map(|(scope, _)| scope.clone())),
-        ..Default::default()
+    intent.buyer_name = buyer.name.to_owned();
+    let mut entitled = BTreeMap::new();
+    if let Some(session_id) = request.live_session_id {
+        let terms = state
+            .orders
+            .pricing()
+            .entitle(&state.db, session_id, &lines)
+            .await?;
+        intent.channel = Channel::Live;
+        intent.live_session_id = Some(session_id);
+        intent.streamer_id = terms.streamer_id;
+        intent.caps = terms.caps;
+        entitled = terms.prices;
     }
-    .insert(db)
-    .await?;
-    let mut line_views = Vec::with_capacity(lines.len());
-    for (&sku_id, &quantity) in lines {
-        let item = &priced[&sku_id];
-        let unit = request
-            .entitled_prices
-            .get(&sku_id)
-            .copied()
-            .unwrap_or(item.sku.price_fen);
-        let line = insert_line(db, created.id, item, quantity, unit).await?;
-        line_views.push(line_view(line));
-    }
-    record_event(
-        db,
-        created.id,
-        None,
-        OrderStatus::PendingPayment,
-        Some(request.customer_id),
-        "order placed",
-    )
-    .await?;
-    let view = order_view(created, line_views);
-    outbox::enqueue(
-        db,
-        view.workshop_id,
-        "order.created",
-        &resource_key(view.id),
-        &view,
-    )
-    .await?;
-    Ok(view)
+    intent.lines = lines_of(&lines, &entitled);
+    state.orders.place(intent, claim).await
+}
+
+/// Who buys: the customer's account and the name the live feed masks.
+#[derive(Debug, Clone, Copy)]
+pub struct Buyer<'a> {
+    pub customer_id: i64,
+    pub name: &'a str,
 }
 
 /// Same SKU twice becomes one line; quantities and line counts are bounded.
@@ -263,8 +129,8 @@ pub async fn load_priced(
         .collect()
 }
 
-fn single_workshop(priced: &HashMap<i64, Priced>) -> AppResult<i64> {
-    let mut ids = priced.values().map(|p| p.sku.workshop_id);
+fn single_workshop(owners: &HashMap<i64, i64>) -> AppResult<i64> {
+    let mut ids = owners.values().copied();
     let first = ids
         .next()
         .ok_or_else(|| AppError::invalid("lines", "must not be empty"))?;
@@ -276,91 +142,6 @@ fn single_workshop(priced: &HashMap<i64, Priced>) -> AppResult<i64> {
             "an order holds SKUs of one workshop; use the cart to buy from several",
         ))
     }
-}
-
-fn check_sellable(item: &Priced) -> AppResult<()> {
-    catalog::service::check_sellable(&item.sku, &item.product, catalog::service::today())
-}
-
-async fn hold_units(
-    db: &impl ConnectionTrait,
-    request: &PlaceOrder,
-    item: &Priced,
-    quantity: i64,
-) -> AppResult<()> {
-    let customer_id = request.customer_id;
-    // A reship replaces units the buyer already counted against the limit.
-    let limit = item
-        .sku
-        .per_buyer_limit
-        .filter(|_| request.channel != "reship");
-    if let Some(limit) = limit {
-        let scope = format!("sku:{}", item.sku.id);
-        if !stock::count_purchase(db, customer_id, &scope, quantity, limit as i64).await? {
-            return Err(AppError::new(
-                ErrorCode::LimitExceeded,
-                format!("{} is limited to {limit} per buyer", item.sku.name),
-            ));
-        }
-    }
-    if let Some(allotment) = request.allotment_id {
-        if allotments::take(db, allotment, quantity).await? < quantity {
-            return Err(AppError::new(
-                ErrorCode::SoldOut,
-                format!("{} is sold out", item.sku.name),
-            ));
-        }
-        return Ok(());
-    }
-    if !stock::reserve(db, item.sku.id, quantity).await? {
-        return Err(AppError::new(
-            ErrorCode::OutOfStock,
-            format!("{} has fewer than {quantity} left", item.sku.name),
-        ));
-    }
-    Ok(())
-}
-
-/// Flat fee, free at or above the threshold, plus cold chain for chilled or
-/// frozen goods; pickup-point orders ship free.
-fn shipping_fee(shop: &workshop::Model, subtotal: i64, cold_chain: bool, pickup: bool) -> i64 {
-    if pickup {
-        return 0;
-    }
-    let base =
-        if shop.free_shipping_threshold_fen > 0 && subtotal >= shop.free_shipping_threshold_fen {
-            0
-        } else {
-            shop.shipping_flat_fen
-        };
-    base + if cold_chain {
-        shop.cold_chain_surcharge_fen
-    } else {
-        0
-    }
-}
-
-async fn insert_line(
-    db: &impl ConnectionTrait,
-    order_id: i64,
-    item: &Priced,
-    quantity: i64,
-    unit: i64,
-) -> AppResult<order_line::Model> {
-    Ok(order_line::ActiveModel {
-        order_id: Set(order_id),
-        sku_id: Set(item.sku.id),
-        product_id: Set(item.product.id),
-        title: Set(format!("{} {}", item.product.title, item.sku.name)),
-        storage: Set(item.product.storage.clone()),
-        quantity: Set(quantity as i32),
-        unit_price_fen: Set(unit),
-        line_total_fen: Set(unit * quantity),
-        refunded_quantity: Set(0),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?)
 }
 
 pub async fn record_event(
@@ -461,55 +242,5 @@ pub fn order_view(order: order::Model, lines: Vec<OrderLineView>) -> OrderView {
         expires_at: order.expires_at,
         paid_at: order.paid_at,
         created_at: order.created_at,
-    }
-}
-
-/// Terms a live session entitles its buyers to: unit prices by SKU and the
-/// streamer the order is attributed to.
-#[derive(Debug, Clone, Default)]
-pub struct SessionTerms {
-    pub prices: HashMap<i64, i64>,
-    pub streamer_id: Option<i64>,
-}
-
-/// The boundary through which orders learn live-session prices without
-/// importing the live domain (which implements it and is installed at start-up).
-#[async_trait::async_trait]
-pub trait SessionPricing: Send + Sync {
-    /// Prices for `lines` bought in `session_id`; takes units under live stock
-    /// caps inside the order's transaction `db`.
-    async fn entitle(
-        &self,
-        db: &DatabaseTransaction,
-        session_id: i64,
-        lines: &BTreeMap<i64, i64>,
-    ) -> AppResult<SessionTerms>;
-
-    /// Gives capped live units back when an unpaid order is cancelled.
-    async fn release(
-        &self,
-        db: &DatabaseTransaction,
-        session_id: i64,
-        sku_id: i64,
-        quantity: i64,
-    ) -> AppResult<()>;
-}
-
-/// Used until a live domain installs its own: no session entitles anything.
-pub struct NoSessionPricing;
-
-#[async_trait::async_trait]
-impl SessionPricing for NoSessionPricing {
-    async fn entitle(
-        &self,
-        _: &DatabaseTransaction,
-        _: i64,
-        _: &BTreeMap<i64, i64>,
-    ) -> AppResult<SessionTerms> {
-        Ok(SessionTerms::default())
-    }
-
-    async fn release(&self, _: &DatabaseTransaction, _: i64, _: i64, _: i64) -> AppResult<()> {
-        Ok(())
     }
 }

@@ -37,6 +37,14 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     Ok(Database::connect(options).await?)
 }
 
+/// The order writers' own pool (`database.writer_connections`): reads on the
+/// main pool never make a commit wait for a connection.
+pub async fn connect_writers(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let mut writers = settings.clone();
+    writers.max_connections = settings.writer_connections.max(1);
+    connect(&writers).await
+}
+
 /// The configured URL, or the SQLite file (its folder created on demand).
 pub fn database_url(settings: &DatabaseSettings) -> anyhow::Result<String> {
     if !settings.url.is_empty() {

@@ -147,3 +147,62 @@ async fn a_live_cap_is_never_oversold_and_cancelled_orders_give_units_back() {
     .await;
     assert_eq!(res.status(), StatusCode::CREATED);
 }
+
+/// An ordinary purchase of a pinned item (no deal) ticks the room: a viewer on
+/// another instance gets a `purchase` event, the capped item's units left and
+/// the session's running tally, which the session page shows too.
+#[tokio::test]
+async fn an_ordinary_live_room_purchase_ticks_the_room_on_every_instance() {
+    let app = crate::helpers::spawn_app_with(crate::live_support::quick_room).await;
+    let peer = crate::helpers::spawn_peer(&app).await;
+    // Without Redis each instance has its own room: watch the one that sells.
+    let watching = if std::env::var("TEST_REDIS_URL").is_ok() {
+        &peer
+    } else {
+        &app
+    };
+    let admin = app.admin().await;
+    let shop = app.workshop(&admin, "17405").await;
+    let berry = sku(&app, shop.id, 5000, 4000, false).await;
+    let id = schedule(&app, &shop).await;
+    go_live(&app, &shop, id).await;
+    let body = json!({"sku_id": berry, "live_price_fen": 3990, "live_stock_cap": 10});
+    let item = json_of(pin(&app, &shop, id, body).await).await["id"].clone();
+    let mut sse = crate::live_support::Sse::open(watching, id, None, "device_id=watcher").await;
+    let (token, address) = app.shopper("13700500091").await;
+    let lines = json!([{"sku_id": berry, "quantity": 2}]);
+    let res = buy_live(&app, &token, address, id, lines).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let order = json_of(res).await;
+    let (mut purchase, mut tally, mut stock) = (None, None, None);
+    while purchase.is_none() || tally.is_none() || stock.is_none() {
+        let event = sse.next_logged().await;
+        match event.event.as_str() {
+            "purchase" => purchase = Some(event.data),
+            "tally" => tally = Some(event.data),
+            "item_stock" => stock = Some(event.data),
+            _ => {}
+        }
+    }
+    let purchase = purchase.expect("purchase");
+    assert_eq!(
+        (purchase["sku_id"].clone(), purchase["quantity"].clone()),
+        (json!(berry), json!(2))
+    );
+    assert!(
+        purchase["buyer"].as_str().is_some_and(|b| b.contains('*')),
+        "{purchase}"
+    );
+    let expected =
+        json!({"session_id": id, "orders": 1, "units": 2, "gmv_fen": order["total_fen"]});
+    assert_eq!(tally.expect("tally"), expected);
+    assert_eq!(
+        stock.expect("item_stock"),
+        json!({"item_id": item, "remaining": 8})
+    );
+    let page = crate::live_support::session(watching, id).await;
+    assert_eq!(
+        page["tally"],
+        json!({"orders": 1, "units": 2, "gmv_fen": order["total_fen"]})
+    );
+}
