@@ -1,6 +1,7 @@
 -- wrk script for bench/flash-sale.sh: each request is a different customer
 -- (threads interleave through bench/out/flash/customers.txt); a thread stops
 -- when its customers are used up. Counts answers by status.
+dofile("bench/statuses.lua")
 local counter = 0
 local threads = {}
 
@@ -19,7 +20,6 @@ function init(args)
     customers[#customers + 1] = { token, address }
   end
   idx = id + 1
-  statuses = {}
 end
 
 function request()
@@ -31,17 +31,12 @@ function request()
 end
 
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  count_status(status)
   if idx > #customers + step then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
-  local total = {}
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for code, n in pairs(s) do total[code] = (total[code] or 0) + n end
-  end
-  for code, n in pairs(total) do io.write(string.format("status %d: %d\n", code, n)) end
+  status_totals(threads)
   io.write(string.format("p50 %.2f ms  p99 %.2f ms  requests/s %.0f\n",
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6)))
 end

@@ -1,6 +1,8 @@
-//! Load generator for the Gongfang benchmarks (`bench/*.sh`): order placement,
-//! complete checkouts (order + payment + signed webhook) and flash-sale bursts.
-//! Prints requests/s, p50/p99 and answers by status.
+//! Load generator for the Gongfang benchmarks (`bench/*.sh`): order placement
+//! (`orders`: random customers; `cold`: each customer once, so every token is
+//! new to the service), complete checkouts (order + payment + signed webhook)
+//! and flash-sale bursts. Prints requests/s, p50/p99 and answers by status;
+//! exits non-zero when no request succeeded.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +14,8 @@ use serde_json::{Value, json};
 
 struct Args {
     mode: String,
-    base: String,
+    /// One or more instances (`--base a,b`), taken in turn.
+    bases: Vec<String>,
     customers: Vec<(String, i64)>,
     skus: Vec<i64>,
     concurrency: usize,
@@ -62,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     report(&args, &mut total, started.elapsed());
+    anyhow::ensure!(total.completed > 0, "no request succeeded");
     Ok(())
 }
 
@@ -77,14 +81,15 @@ async fn worker(
     loop {
         let n = next.fetch_add(1, Ordering::Relaxed);
         let out_of_time = started.elapsed() >= args.duration;
-        let out_of_customers = args.mode == "flash" && n >= args.customers.len();
+        let once_each = args.mode == "flash" || args.mode == "cold";
+        let out_of_customers = once_each && n >= args.customers.len();
         if out_of_time || out_of_customers {
             return stats;
         }
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        let customer = &args.customers[if args.mode == "flash" {
+        let customer = &args.customers[if once_each {
             n
         } else {
             rng % args.customers.len()
@@ -94,11 +99,12 @@ async fn worker(
             .get(rng % args.skus.len().max(1))
             .copied()
             .unwrap_or(0);
+        let base = &args.bases[n % args.bases.len()];
         let t0 = Instant::now();
         let status = match args.mode.as_str() {
-            "orders" => place(&client, &args, customer, sku).await.0,
-            "checkouts" => checkout(&client, &args, customer, sku).await,
-            _ => deal_order(&client, &args, customer).await,
+            "orders" | "cold" => place(&client, base, customer, sku).await.0,
+            "checkouts" => checkout(&client, &args, base, customer, sku).await,
+            _ => deal_order(&client, &args, base, customer).await,
         };
         stats.latencies_us.push(t0.elapsed().as_micros() as u64);
         *stats.statuses.entry(status).or_default() += 1;
@@ -111,14 +117,14 @@ async fn worker(
 
 async fn place(
     client: &reqwest::Client,
-    args: &Args,
+    base: &str,
     customer: &(String, i64),
     sku: i64,
 ) -> (u16, Value) {
     let body = json!({"lines": [{"sku_id": sku, "quantity": 1}], "address_id": customer.1});
     send(
         client
-            .post(format!("{}/api/v1/orders", args.base))
+            .post(format!("{base}/api/v1/orders"))
             .bearer_auth(&customer.0)
             .json(&body),
     )
@@ -128,14 +134,15 @@ async fn place(
 async fn checkout(
     client: &reqwest::Client,
     args: &Args,
+    base: &str,
     customer: &(String, i64),
     sku: i64,
 ) -> u16 {
-    let (status, order) = place(client, args, customer, sku).await;
+    let (status, order) = place(client, base, customer, sku).await;
     if status != 201 {
         return status;
     }
-    let url = format!("{}/api/v1/orders/{}/payments", args.base, order["id"]);
+    let url = format!("{base}/api/v1/orders/{}/payments", order["id"]);
     let (status, payment) = send(client.post(url).bearer_auth(&customer.0).json(&json!({}))).await;
     if status != 201 {
         return status;
@@ -145,16 +152,21 @@ async fn checkout(
     let body = serde_json::to_vec(&event).unwrap_or_default();
     let signature = hmac_sha256_hex(args.secret.as_bytes(), &body);
     let request = client
-        .post(format!("{}/api/v1/payments/webhooks/sandbox", args.base))
+        .post(format!("{base}/api/v1/payments/webhooks/sandbox"))
         .header("content-type", "application/json")
         .header("Sandbox-Signature", signature)
         .body(body);
     send(request).await.0
 }
 
-async fn deal_order(client: &reqwest::Client, args: &Args, customer: &(String, i64)) -> u16 {
+async fn deal_order(
+    client: &reqwest::Client,
+    args: &Args,
+    base: &str,
+    customer: &(String, i64),
+) -> u16 {
     let body = json!({"address_id": customer.1});
-    let url = format!("{}/api/v1/live/deals/{}/orders", args.base, args.deal);
+    let url = format!("{base}/api/v1/live/deals/{}/orders", args.deal);
     send(client.post(url).bearer_auth(&customer.0).json(&body))
         .await
         .0
@@ -237,7 +249,10 @@ fn parse_args() -> anyhow::Result<Args> {
         .collect();
     Ok(Args {
         mode,
-        base: get("base", "http://127.0.0.1:8080"),
+        bases: get("base", "http://127.0.0.1:8080")
+            .split(',')
+            .map(str::to_owned)
+            .collect(),
         customers,
         skus,
         concurrency: get("concurrency", "256").parse()?,

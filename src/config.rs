@@ -126,14 +126,22 @@ pub struct OrderSettings {
     /// Jobs a writer queues; past this a buyer gets 429 `overloaded`.
     #[serde(default = "default_writer_queue")]
     pub writer_queue: usize,
+    /// Writers SKU stock is spread over (by SKU id); deals and campaigns
+    /// get one each besides.
+    #[serde(default = "default_stock_writers")]
+    pub stock_writers: u64,
 }
 
 fn default_writer_connections() -> u32 {
-    4
+    6
 }
 
 fn default_batch_max() -> usize {
     512
+}
+
+fn default_stock_writers() -> u64 {
+    4
 }
 
 fn default_writer_queue() -> usize {

@@ -11,6 +11,9 @@ use gongfang::platform::{db, telemetry};
 use gongfang::startup::{Application, build_state};
 use gongfang::{auth, demo, ledger};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "gongfang",

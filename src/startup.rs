@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
+use crate::auth::callers::Callers;
 use crate::auth::password::Passwords;
 use crate::catalog::cache::CatalogCache;
 use crate::catalog::invalidation::Listener as CatalogListener;
@@ -27,6 +28,7 @@ use crate::orders::refunds::RefundObservers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
+use crate::platform::rate_limit::Limiter;
 use crate::platform::redis_backend::RedisBackend;
 use crate::platform::{db, problems, telemetry};
 use crate::state::AppState;
@@ -94,6 +96,8 @@ impl Application {
             () = relay => Ok(()),
             () = live_relay => Ok(()),
             () = stream_leases => Ok(()),
+            () = self.state.callers.clone().run_listener() => Ok(()),
+            () = self.state.limits.clone().run_sync() => Ok(()),
             () = expiry => Ok(()),
             () = live::flash::run_listener(self.state.clone()) => Ok(()),
             () = live::deals::run_sweeper(self.state.clone()) => Ok(()),
@@ -131,20 +135,24 @@ pub async fn build_state(settings: Settings, db: DatabaseConnection) -> anyhow::
         )),
         max_batch: settings.orders.batch_max,
         queue: settings.orders.writer_queue,
+        stock_writers: settings.orders.stock_writers,
         claim_lease: chrono::Duration::seconds(settings.orders.idempotency_lease_secs),
         registry: metrics.clone(),
     })?;
     let own = SelfAddress::default();
     let production = settings.is_production();
+    let callers = Callers::new(db.clone(), bus.clone(), redis.is_some());
     Ok(AppState {
         db,
-        cache: Cache::new(&settings.cache, redis),
+        cache: Cache::new(&settings.cache, redis.clone()),
         catalog: CatalogCache::new(&settings.catalog),
         bus,
         live,
         flash,
         orders,
         passwords: Passwords::new(&settings.auth)?,
+        callers,
+        limits: Limiter::new(redis.clone()),
         payments: Providers::new(&settings.payments, own.clone(), production)?,
         logistics: Logistics::new(&settings.logistics, own.clone(), production)?,
         own_address: own,
@@ -177,6 +185,7 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
     let metrics = metrics(&state.metrics)?;
     let server_settings = state.settings.server.clone();
     let limit = JsonLimit(server_settings.json_limit_bytes);
+    let request_ids = web::Data::new(telemetry::RequestIds::default());
     let sandboxes = state.payments.sandbox().is_some() || state.logistics.sandbox().is_some();
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
@@ -184,16 +193,18 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
             .openapi(ApiDoc::openapi())
             .configure(system::routes::configure)
             .service(
+                // Matched in order: the hot paths (storefront reads, buying,
+                // the live room) come first, so they are found soonest.
                 scope::scope("/api/v1")
+                    .configure(catalog::routes::configure)
+                    .configure(orders::routes::configure)
+                    .configure(live::routes::configure)
                     .configure(auth::routes::configure)
                     .configure(workshops::routes::configure)
-                    .configure(live::routes::configure)
-                    .configure(orders::routes::configure)
                     .configure(orders::cart_routes::configure)
                     .configure(webhooks::routes::configure)
                     .configure(groupbuys::routes::configure)
                     .configure(groupbuys::pickup_routes::configure)
-                    .configure(catalog::routes::configure)
                     .configure(fulfilment::routes::configure)
                     .configure(fulfilment::claim_routes::configure)
                     .configure(ledger::routes::configure)
@@ -204,6 +215,7 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
         app.app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(api))
             .app_data(web::Data::new(limit))
+            .app_data(request_ids.clone())
             .app_data(web::PathConfig::default().error_handler(problems::path_error))
             .route("/api/openapi.json", web::get().to(docs::openapi_json))
             .route("/docs", web::get().to(docs::docs_page))

@@ -28,6 +28,10 @@ pub struct AppState {
     /// The order pipeline: every order is written through it.
     pub orders: crate::orders::pipeline::Pipeline,
     pub passwords: Passwords,
+    /// Buying limits, counted in memory and shared through Redis.
+    pub limits: crate::platform::rate_limit::Limiter,
+    /// Callers of known tokens, kept in memory (revoked over the bus).
+    pub callers: crate::auth::callers::Callers,
     pub payments: Providers,
     pub logistics: Logistics,
     /// This instance's own base URL once it listens (sandbox providers call back here).

@@ -23,6 +23,9 @@ pub struct Caller {
     pub memberships: Vec<MembershipView>,
     #[serde(skip)]
     pub token_hash: String,
+    /// When the token stops being valid.
+    #[serde(skip)]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Caller {

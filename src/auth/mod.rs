@@ -2,6 +2,7 @@
 //! caller. Authorisation decisions live on `Caller`, in one place.
 
 pub mod caller;
+pub mod callers;
 pub mod model;
 pub mod password;
 pub mod routes;

@@ -19,9 +19,6 @@ use crate::platform::crypto::hmac_sha256_hex;
 use crate::platform::validate::Check;
 use crate::state::AppState;
 
-/// How long a resolved token stays in the cache; revocation evicts it at once.
-const CALLER_CACHE_TTL: Duration = Duration::from_secs(60);
-
 pub async fn register(state: &AppState, req: RegisterRequest) -> AppResult<TokenResponse> {
     Check::new()
         .phone("phone", &req.phone)
@@ -87,7 +84,7 @@ pub async fn logout(state: &AppState, caller: &Caller) -> AppResult<()> {
         .filter(auth_token::Column::TokenHash.eq(&caller.token_hash))
         .exec(&state.db)
         .await?;
-    state.cache.delete(&[caller_key(&caller.token_hash)]).await;
+    state.callers.revoke_token(&caller.token_hash).await;
     Ok(())
 }
 
@@ -102,48 +99,21 @@ pub async fn me(state: &AppState, caller: &Caller) -> AppResult<MeResponse> {
     })
 }
 
-/// Resolves a bearer token. With a shared cache (Redis) the result is cached
-/// briefly and evicted on logout or role change; in-process, the database is
-/// asked every time, so revocation is immediate for any process on the file.
+/// Resolves a bearer token: from memory when this instance knows it (and
+/// hears revocations), else through the token loader, which looks up every
+/// token asked for meanwhile in one query (token, account and memberships).
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Caller> {
     let token_hash = hash_token(&state.settings.auth.secret, token);
-    if !state.cache.is_shared() {
-        return load_caller(&state.db, &token_hash).await;
-    }
-    let key = caller_key(&token_hash);
-    if let Some(bytes) = state.cache.get(&key).await
-        && let Ok(mut caller) = serde_json::from_slice::<Caller>(&bytes)
-    {
-        caller.token_hash = token_hash;
+    if let Some(caller) = state.callers.get(&token_hash) {
         return Ok(caller);
     }
-    let caller = load_caller(&state.db, &token_hash).await?;
-    if let Ok(bytes) = serde_json::to_vec(&caller) {
-        state.cache.set(&key, &bytes, CALLER_CACHE_TTL).await;
-    }
+    let caller = state
+        .callers
+        .load(token_hash)
+        .await?
+        .ok_or_else(|| AppError::unauthorized("token is invalid, expired or revoked"))?;
+    state.callers.remember(&caller);
     Ok(caller)
-}
-
-async fn load_caller(db: &impl ConnectionTrait, token_hash: &str) -> AppResult<Caller> {
-    let invalid = || AppError::unauthorized("token is invalid, expired or revoked");
-    let token = auth_token::Entity::find()
-        .filter(auth_token::Column::TokenHash.eq(token_hash))
-        .filter(auth_token::Column::ExpiresAt.gt(Utc::now()))
-        .one(db)
-        .await?
-        .ok_or_else(invalid)?;
-    let account = account::Entity::find_by_id(token.account_id)
-        .one(db)
-        .await?
-        .ok_or_else(invalid)?;
-    Ok(Caller {
-        account_id: account.id,
-        name: account.name,
-        is_platform_admin: account.is_platform_admin,
-        is_customer: account.is_customer,
-        memberships: memberships_of(db, account.id).await?,
-        token_hash: token_hash.to_owned(),
-    })
 }
 
 pub async fn memberships_of(
@@ -165,14 +135,10 @@ pub async fn memberships_of(
         .collect())
 }
 
-/// Drops every cached token of an account after its roles changed.
+/// Forgets every remembered token of an account after its roles changed, on
+/// every instance.
 pub async fn evict_account(state: &AppState, account_id: i64) -> AppResult<()> {
-    let tokens = auth_token::Entity::find()
-        .filter(auth_token::Column::AccountId.eq(account_id))
-        .all(&state.db)
-        .await?;
-    let keys: Vec<String> = tokens.iter().map(|t| caller_key(&t.token_hash)).collect();
-    state.cache.delete(&keys).await;
+    state.callers.account_changed(account_id).await;
     Ok(())
 }
 
@@ -270,10 +236,6 @@ async fn issue_token(state: &AppState, account: account::Model) -> AppResult<Tok
 /// Tokens are stored only as a keyed hash: a database leak yields no usable token.
 pub fn hash_token(secret: &str, token: &str) -> String {
     hmac_sha256_hex(secret.as_bytes(), token.as_bytes())
-}
-
-fn caller_key(token_hash: &str) -> String {
-    format!("auth:caller:{token_hash}")
 }
 
 /// Failed-login counters per account and per client address, shared across

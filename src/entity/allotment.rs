@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// Stock set aside from a SKU for a deal or a campaign.
 #[sea_orm::model]
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "allotments")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -21,6 +21,8 @@ use crate::state::AppState;
 pub const HOSTS: [Role; 2] = [Role::Streamer, Role::Manager];
 
 pub fn configure(cfg: &mut ServiceConfig) {
+    // Flash-deal buying first: the hottest path of the room.
+    super::deal_routes::configure(cfg);
     cfg.service(list_open)
         .service(show)
         .service(events)
@@ -31,7 +33,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(end)
         .service(cancel);
     item_routes::configure(cfg);
-    super::deal_routes::configure(cfg);
     super::analytics_routes::configure(cfg);
 }
 

@@ -103,10 +103,25 @@ pub async fn addresses_for_orders(
     wanted: &[(i64, i64)],
 ) -> AppResult<std::collections::HashMap<i64, AddressView>> {
     let ids: Vec<i64> = wanted.iter().map(|(_, address)| *address).collect();
-    let rows = address::Entity::find()
-        .filter(address::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
+    let rows = if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // One statement text whatever the count: prepared once per connection.
+        let sql = "SELECT * FROM addresses WHERE id = ANY($1)";
+        let statement = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            sql,
+            vec![ids.into()],
+        );
+        address::Entity::find()
+            .from_raw_sql(statement)
+            .all(db)
+            .await?
+    } else {
+        address::Entity::find()
+            .filter(address::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+    };
+    let wanted: std::collections::HashSet<(i64, i64)> = wanted.iter().copied().collect();
     Ok(rows
         .into_iter()
         .filter(|a| wanted.contains(&(a.customer_id, a.id)))
@@ -133,7 +148,7 @@ fn validate(req: &AddressRequest) -> AppResult<()> {
         .finish()
 }
 
-fn view(a: address::Model) -> AddressView {
+pub(crate) fn view(a: address::Model) -> AddressView {
     AddressView {
         id: a.id,
         name: a.name,

@@ -32,5 +32,7 @@ async fn within(
 ) -> AppResult<()> {
     let window = Duration::from_secs(state.settings.rate_limits.window_secs.max(1));
     let ip = rate_limit::client_ip(req, state.settings.server.trust_forwarded_for);
-    rate_limit::check(&state.cache, name, limit, window, caller.account_id, &ip).await
+    state
+        .limits
+        .check(name, limit, window, caller.account_id, &ip)
 }

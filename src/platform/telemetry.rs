@@ -1,12 +1,14 @@
 //! Logging (pretty in development, JSON in production) and the request-id
 //! middleware that puts `X-Request-Id` on the response and in every log line.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
@@ -36,7 +38,13 @@ pub async fn request_id(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let id = match incoming_id(&req) {
+        Some(id) => id,
+        None => req.app_data::<web::Data<RequestIds>>().map_or_else(
+            || uuid::Uuid::new_v4().simple().to_string(),
+            |ids| ids.next(),
+        ),
+    };
     let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     req.headers_mut().insert(REQUEST_ID, value.clone());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
@@ -47,6 +55,29 @@ pub async fn request_id(
     let latency_us = started.elapsed().as_micros() as u64;
     span.in_scope(|| tracing::info!(status, latency_us, "request finished"));
     Ok(res)
+}
+
+/// Fresh request ids: this process's random prefix and a counter, unique
+/// without drawing a random number per request.
+pub struct RequestIds {
+    prefix: String,
+    next: AtomicU64,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        Self {
+            prefix: uuid::Uuid::new_v4().simple().to_string()[..16].to_owned(),
+            next: AtomicU64::new(0),
+        }
+    }
+}
+
+impl RequestIds {
+    fn next(&self) -> String {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        format!("{}{n:016x}", self.prefix)
+    }
 }
 
 /// A caller's id is kept if it is short printable ASCII; anything else is replaced.

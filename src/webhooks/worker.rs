@@ -21,6 +21,9 @@ use crate::platform::outbound::{OutboundClient, OutboundConfig};
 use crate::platform::outbox::COMMITTED_TOPIC;
 use crate::state::AppState;
 
+/// A woken worker starts its next round at least this long after the last one.
+const WAKE_GAP: Duration = Duration::from_millis(25);
+
 /// How often pending deliveries past their maximum age are swept, and depth measured.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(5);
 
@@ -100,10 +103,15 @@ impl Worker {
             if more {
                 continue;
             }
+            let round_ended = tokio::time::Instant::now();
             tokio::select! {
                 _ = stop.changed() => return,
                 () = tokio::time::sleep(poll) => {}
-                () = woken(&mut wake) => {}
+                () = woken(&mut wake) => {
+                    // Commits arrive hundreds of times a second under load:
+                    // one round takes every event they wrote meanwhile.
+                    tokio::time::sleep_until(round_ended + WAKE_GAP).await;
+                }
                 Some(_) = running.join_next(), if !running.is_empty() => {}
             }
         }

@@ -116,6 +116,12 @@ async fn upsert(
 ) -> AppResult<Vec<(i64, String)>> {
     let mut sorted: Vec<&(i64, &Count)> = rows.iter().collect();
     sorted.sort_by(|a, b| (a.0, &a.1.scope).cmp(&(b.0, &b.1.scope)));
+    if super::pg::is_postgres(txn) {
+        let customers = sorted.iter().map(|(c, _)| *c).collect();
+        let scopes = sorted.iter().map(|(_, n)| n.scope.clone()).collect();
+        let units = sorted.iter().map(|(_, n)| n.units).collect();
+        return super::pg::count_purchases(txn, customers, scopes, units, limit).await;
+    }
     let mut values: Vec<Value> = Vec::with_capacity(sorted.len() * 3 + 1);
     for (customer, count) in &sorted {
         values.push((*customer).into());
@@ -136,20 +142,29 @@ async fn upsert(
         .collect()
 }
 
-/// Takes back the counts of jobs that were refused after counting.
-pub async fn give_back(
-    txn: &DatabaseTransaction,
+/// The counts of jobs refused after counting, to take back:
+/// (customer, scope, units).
+pub fn refused_counts(
     jobs: &[Job],
     counted: &Counted,
     placing: impl Fn(usize) -> bool,
-) -> AppResult<()> {
-    for (j, counts) in counted.iter().enumerate() {
-        if placing(j) {
-            continue;
-        }
-        for (scope, units) in counts {
-            uncount_purchase(txn, jobs[j].customer_id(), scope, *units).await?;
-        }
+) -> Vec<(i64, String, i64)> {
+    counted
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !placing(*j))
+        .flat_map(|(j, counts)| {
+            counts
+                .iter()
+                .map(move |(scope, units)| (jobs[j].customer_id(), scope.clone(), *units))
+        })
+        .collect()
+}
+
+/// Takes counts back one by one (SQLite; PostgreSQL does it in the batch's write).
+pub async fn give_back(txn: &DatabaseTransaction, counts: &[(i64, String, i64)]) -> AppResult<()> {
+    for (customer, scope, units) in counts {
+        uncount_purchase(txn, *customer, scope, *units).await?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::platform::metrics::register;
 #[derive(Clone)]
 pub struct PipelineMetrics {
     pub batch_jobs: Histogram,
+    pub queued: Histogram,
     pub batch_seconds: Histogram,
     pub orders: IntCounter,
     pub overloaded: IntCounter,
@@ -17,6 +18,7 @@ impl PipelineMetrics {
     pub fn register(registry: &Registry) -> anyhow::Result<Self> {
         let metrics = Self::new()?;
         register(registry, metrics.batch_jobs.clone())?;
+        register(registry, metrics.queued.clone())?;
         register(registry, metrics.batch_seconds.clone())?;
         register(registry, metrics.orders.clone())?;
         register(registry, metrics.overloaded.clone())?;
@@ -38,8 +40,14 @@ impl PipelineMetrics {
         .buckets(vec![
             0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
         ]);
+        let queued = HistogramOpts::new(
+            "gongfang_order_writer_queued_jobs",
+            "Jobs waiting for a writer when it starts a batch",
+        )
+        .buckets(vec![0.0, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0]);
         Ok(Self {
             batch_jobs: Histogram::with_opts(jobs)?,
+            queued: Histogram::with_opts(queued)?,
             batch_seconds: Histogram::with_opts(seconds)?,
             orders: IntCounter::with_opts(Opts::new(
                 "gongfang_orders_written_total",

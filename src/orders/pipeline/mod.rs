@@ -9,6 +9,9 @@ mod intent;
 mod limits;
 mod metrics;
 mod owners;
+mod pg;
+mod pools;
+mod reads;
 mod rows;
 mod writer;
 

@@ -11,10 +11,11 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde_json::json;
 
 use super::intent::{Channel, Destination, OrderIntent};
+use super::pg;
 use crate::catalog;
 use crate::entity::{order, order_event, order_line, outbox, workshop};
 use crate::error::{AppError, AppResult};
-use crate::orders::model::{AddressView, OrderView};
+use crate::orders::model::{AddressView, OrderLineView, OrderView};
 use crate::orders::service::{Priced, line_view, order_view, resource_key};
 use crate::orders::status::OrderStatus;
 
@@ -127,7 +128,8 @@ pub fn shipping_fee(
 }
 
 /// Writes the orders of a batch with four multi-row statements (orders,
-/// lines, events, outbox) and answers their views in the given order.
+/// lines, events, outbox) and answers their views in the given order
+/// (SQLite; PostgreSQL writes them with the rest of the batch, `with_ids`).
 pub async fn insert(
     db: &impl ConnectionTrait,
     orders: &[(&OrderIntent, &PricedOrder)],
@@ -166,16 +168,6 @@ pub async fn insert(
     let mut lines = order_line::Entity::insert_many(line_rows)
         .exec_with_returning(db)
         .await?;
-    let events = placed.iter().map(|o| order_event::ActiveModel {
-        order_id: Set(o.id),
-        from_status: Set(None),
-        to_status: Set(OrderStatus::PendingPayment.as_str().into()),
-        actor_id: Set(Some(o.customer_id)),
-        reason: Set("order placed".into()),
-        created_at: Set(now),
-        ..Default::default()
-    });
-    order_event::Entity::insert_many(events).exec(db).await?;
     let views: Vec<OrderView> = placed
         .into_iter()
         .map(|o| {
@@ -184,6 +176,16 @@ pub async fn insert(
             order_view(o, mine.into_iter().map(line_view).collect())
         })
         .collect();
+    let events = views.iter().map(|v| order_event::ActiveModel {
+        order_id: Set(v.id),
+        from_status: Set(None),
+        to_status: Set(OrderStatus::PendingPayment.as_str().into()),
+        actor_id: Set(Some(v.customer_id)),
+        reason: Set("order placed".into()),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    order_event::Entity::insert_many(events).exec(db).await?;
     let outbox_rows = views.iter().map(|v| outbox::ActiveModel {
         workshop_id: Set(v.workshop_id),
         event_type: Set("order.created".into()),
@@ -194,6 +196,111 @@ pub async fn insert(
     });
     outbox::Entity::insert_many(outbox_rows).exec(db).await?;
     Ok(views)
+}
+
+/// The orders as they will be written with the ids set aside for them
+/// (PostgreSQL): their views, and their rows' columns for `pg::write`.
+pub fn with_ids(
+    orders: &[(&OrderIntent, &PricedOrder)],
+    order_ids: &[i64],
+    line_ids: &[i64],
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<OrderView>, pg::OrderColumns, pg::LineColumns)> {
+    let lines_needed: usize = orders.iter().map(|(_, p)| p.lines.len()).sum();
+    if order_ids.len() < orders.len() || line_ids.len() < lines_needed {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "too few ids set aside for the batch"
+        )));
+    }
+    let mut line_ids = line_ids.iter().copied();
+    let mut views = Vec::with_capacity(orders.len());
+    let mut oc = pg::OrderColumns::default();
+    let mut lc = pg::LineColumns::default();
+    for ((intent, priced), &id) in orders.iter().zip(order_ids) {
+        let mut lines: Vec<OrderLineView> = priced
+            .lines
+            .iter()
+            .zip(line_ids.by_ref())
+            .map(|(l, line_id)| OrderLineView {
+                id: line_id,
+                sku_id: l.item.sku.id,
+                product_id: l.item.product.id,
+                title: format!("{} {}", l.item.product.title, l.item.sku.name),
+                storage: l.item.product.storage.clone(),
+                quantity: l.quantity,
+                unit_price_fen: l.unit_price_fen,
+                line_total_fen: l.unit_price_fen * l.quantity,
+                refunded_quantity: 0,
+            })
+            .collect();
+        lines.sort_by_key(|l| l.sku_id);
+        for line in &lines {
+            lc.id.push(line.id);
+            lc.order_id.push(id);
+            lc.sku_id.push(line.sku_id);
+            lc.product_id.push(line.product_id);
+            lc.title.push(line.title.clone());
+            lc.storage.push(line.storage.clone());
+            lc.quantity.push(line.quantity);
+            lc.unit_price_fen.push(line.unit_price_fen);
+        }
+        let view = OrderView {
+            id,
+            workshop_id: intent.workshop_id,
+            customer_id: intent.customer_id,
+            status: OrderStatus::PendingPayment,
+            channel: intent.channel.as_str().to_owned(),
+            live_session_id: intent.live_session_id,
+            streamer_id: intent.streamer_id,
+            deal_id: intent.deal_id,
+            campaign_id: intent.campaign_id,
+            pickup_point_id: priced.pickup_point_id,
+            address: priced.address.clone(),
+            lines,
+            subtotal_fen: priced.subtotal_fen,
+            shipping_fen: priced.shipping_fen,
+            total_fen: priced.total_fen,
+            paid_fen: 0,
+            refunded_fen: 0,
+            expires_at: now + intent.payment_window,
+            paid_at: None,
+            created_at: now,
+        };
+        push_order(&mut oc, intent, &view);
+        views.push(view);
+    }
+    Ok((views, oc, lc))
+}
+
+fn push_order(c: &mut pg::OrderColumns, intent: &OrderIntent, view: &OrderView) {
+    c.id.push(view.id);
+    c.workshop_id.push(view.workshop_id);
+    c.customer_id.push(view.customer_id);
+    c.channel.push(view.channel.clone());
+    c.live_session_id.push(view.live_session_id.unwrap_or(0));
+    c.streamer_id.push(view.streamer_id.unwrap_or(0));
+    c.deal_id.push(view.deal_id.unwrap_or(0));
+    c.campaign_id.push(view.campaign_id.unwrap_or(0));
+    c.pickup_point_id.push(view.pickup_point_id.unwrap_or(0));
+    c.address.push(
+        view.address
+            .as_ref()
+            .map(|a| json!(a).to_string())
+            .unwrap_or_default(),
+    );
+    c.subtotal_fen.push(view.subtotal_fen);
+    c.shipping_fen.push(view.shipping_fen);
+    c.total_fen.push(view.total_fen);
+    c.expires_at.push(view.expires_at);
+    c.allotment_id.push(intent.allotment_id.unwrap_or(0));
+    c.limit_scope.push(
+        intent
+            .extra_limit
+            .as_ref()
+            .map(|(scope, _)| scope.clone())
+            .unwrap_or_default(),
+    );
+    c.payload.push(json!(view).to_string());
 }
 
 fn order_row(intent: &OrderIntent, priced: &PricedOrder, now: DateTime<Utc>) -> order::ActiveModel {

@@ -1,5 +1,5 @@
-//! Single-writer tasks, one per shard (a workshop, or a deal's or campaign's
-//! allotment): each takes whatever queued while its previous commit was in
+//! Single-writer tasks, one per shard (a bucket of SKUs, or a deal's or
+//! campaign's allotment): each takes whatever queued while its previous commit was in
 //! flight as its next batch, so it batches under load and adds nothing when
 //! idle (no timers). A writer idle for a minute retires; the next job starts
 //! a new one.
@@ -23,20 +23,27 @@ use crate::platform::{db, outbox};
 const IDLE: Duration = Duration::from_secs(60);
 
 /// Which writer writes a job: the allotment it draws from (a hot deal gets
-/// its own), else its first workshop (every stock row of a workshop is
-/// written by one writer per instance).
+/// its own), else one of `stock_writers` writers chosen by its lowest SKU id
+/// (one SKU's orders always meet in one writer's batches; the long tail
+/// spreads over the others, whose transactions run side by side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shard {
-    Workshop(i64),
+    Stock(u64),
     Allotment(i64),
 }
 
 impl Shard {
-    pub fn of(job: &Job) -> Self {
-        match job.intents.first().and_then(|i| i.allotment_id) {
-            Some(id) => Self::Allotment(id),
-            None => Self::Workshop(job.intents.iter().map(|i| i.workshop_id).min().unwrap_or(0)),
+    pub fn of(job: &Job, stock_writers: u64) -> Self {
+        if let Some(id) = job.intents.first().and_then(|i| i.allotment_id) {
+            return Self::Allotment(id);
         }
+        let lowest = job
+            .intents
+            .iter()
+            .flat_map(|i| i.lines.iter().map(|l| l.sku_id))
+            .min()
+            .unwrap_or(0);
+        Self::Stock(lowest.unsigned_abs() % stock_writers.max(1))
     }
 }
 
@@ -54,7 +61,11 @@ pub struct Writers {
     observer: Arc<dyn PlacedObserver>,
     max_batch: usize,
     queue: usize,
+    stock_writers: u64,
     claim_lease: chrono::Duration,
+    /// Writers run on the service's main runtime, not on an HTTP worker's
+    /// thread, so their round trips never wait behind request handling.
+    runtime: tokio::runtime::Handle,
     next_id: AtomicU64,
     running: Mutex<HashMap<Shard, (u64, mpsc::Sender<Pending>)>>,
     metrics: super::metrics::PipelineMetrics,
@@ -67,6 +78,7 @@ pub struct WriterConfig {
     pub observer: Arc<dyn PlacedObserver>,
     pub max_batch: usize,
     pub queue: usize,
+    pub stock_writers: u64,
     pub claim_lease: chrono::Duration,
     pub registry: prometheus::Registry,
 }
@@ -80,7 +92,9 @@ impl Writers {
             observer: config.observer,
             max_batch: config.max_batch.max(1),
             queue: config.queue.max(1),
+            stock_writers: config.stock_writers.max(1),
             claim_lease: config.claim_lease,
+            runtime: tokio::runtime::Handle::current(),
             next_id: AtomicU64::new(0),
             running: Mutex::new(HashMap::new()),
             metrics: super::metrics::PipelineMetrics::register(&config.registry)?,
@@ -93,7 +107,7 @@ impl Writers {
 
     /// Queues `job` on its shard's writer and waits for the committed answer.
     pub async fn submit(self: &Arc<Self>, job: Job) -> Answer {
-        let shard = Shard::of(&job);
+        let shard = Shard::of(&job, self.stock_writers);
         let (reply, answer) = oneshot::channel();
         let mut pending = Pending { job, reply };
         for _ in 0..3 {
@@ -131,7 +145,7 @@ impl Writers {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (sender, rx) = mpsc::channel(self.queue);
         running.insert(shard, (id, sender.clone()));
-        tokio::spawn(self.clone().run(shard, id, rx));
+        self.runtime.spawn(self.clone().run(shard, id, rx));
         (id, sender)
     }
 
@@ -166,6 +180,7 @@ impl Writers {
                     Err(_) => break,
                 }
             }
+            self.metrics.queued.observe((carry.len() + rx.len()) as f64);
             let batch = take_batch(&mut carry, self.max_batch);
             self.write(batch).await;
         }
@@ -215,7 +230,8 @@ impl Writers {
         if placed > 0 {
             self.observer.placed(Arc::new(result.placed));
             let bus = self.bus.clone();
-            tokio::spawn(async move { outbox::committed(&bus).await });
+            self.runtime
+                .spawn(async move { outbox::committed(&bus).await });
         }
     }
 }
