@@ -13,7 +13,7 @@ REDIS=${REDIS:-redis://127.0.0.1:6379}
 PORT=${PORT:-18088}
 BASE="http://127.0.0.1:$PORT"
 PROFILE=${BENCH_PROFILE:-release}
-BIN="target/$PROFILE"
+BIN="${CARGO_TARGET_DIR:-target}/$PROFILE"
 READY_SECS=${READY_SECS:-240}
 mkdir -p bench/out
 

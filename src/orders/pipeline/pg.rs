@@ -6,7 +6,9 @@
 //! travels as one array parameter (`unnest`, `= ANY`), so each statement's
 //! text is the same whatever the batch size and is prepared once per
 //! connection. NULLs travel as 0 or '' (never a real id or value) and come
-//! back through NULLIF.
+//! back through NULLIF. A prepared statement runs on a generic plan: a filter
+//! only stays an index condition as one `= ANY` of one array (`a OR b` over
+//! two arrays scanned every SKU of the table, each against both arrays).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Statement, Value};
@@ -30,7 +32,7 @@ const READ: &str = "SELECT \
         (SELECT * FROM skus WHERE id = ANY($3) ORDER BY id FOR UPDATE) s) AS locked_skus, \
     (SELECT coalesce(json_agg(s), '[]') FROM skus s WHERE s.id = ANY($4)) AS read_skus, \
     (SELECT coalesce(json_agg(p), '[]') FROM products p WHERE p.id IN \
-        (SELECT product_id FROM skus WHERE id = ANY($3) OR id = ANY($4))) AS products, \
+        (SELECT product_id FROM skus WHERE id = ANY($3 || $4))) AS products, \
     (SELECT coalesce(json_agg(x), '[]') FROM \
         (SELECT * FROM allotments WHERE id = ANY($5) ORDER BY id FOR UPDATE) x) AS allotments, \
     (SELECT coalesce(json_agg(nextval(pg_get_serial_sequence('orders', 'id'))), '[]') \
