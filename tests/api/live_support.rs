@@ -174,11 +174,20 @@ impl Sse {
         let url = app.url(&format!(
             "/api/v1/live/sessions/{session_id}/events?{query}"
         ));
-        let mut req = reqwest::Client::new().get(url);
-        if let Some(id) = last_event_id {
-            req = req.header("Last-Event-ID", id.to_string());
+        // A connection that failed before any answer is retried, as an
+        // EventSource reconnects by itself; an answer of any status is not.
+        let mut attempt = 0;
+        loop {
+            let mut req = reqwest::Client::new().get(url.clone());
+            if let Some(id) = last_event_id {
+                req = req.header("Last-Event-ID", id.to_string());
+            }
+            match req.send().await {
+                Ok(res) => return res,
+                Err(err) if attempt < 2 && !err.is_status() => attempt += 1,
+                Err(err) => panic!("event stream: {err:?}"),
+            }
         }
-        req.send().await.expect("event stream")
     }
 
     /// The next frame within `wait`, comments counted and skipped; None on
