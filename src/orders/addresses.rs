@@ -96,39 +96,6 @@ pub async fn address_for_order(
     }
 }
 
-/// Many customers' addresses at once (the flash batch): only pairs where the
-/// address belongs to the customer are returned, keyed by address id.
-pub async fn addresses_for_orders(
-    db: &impl ConnectionTrait,
-    wanted: &[(i64, i64)],
-) -> AppResult<std::collections::HashMap<i64, AddressView>> {
-    let ids: Vec<i64> = wanted.iter().map(|(_, address)| *address).collect();
-    let rows = if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        // One statement text whatever the count: prepared once per connection.
-        let sql = "SELECT * FROM addresses WHERE id = ANY($1)";
-        let statement = sea_orm::Statement::from_sql_and_values(
-            sea_orm::DatabaseBackend::Postgres,
-            sql,
-            vec![ids.into()],
-        );
-        address::Entity::find()
-            .from_raw_sql(statement)
-            .all(db)
-            .await?
-    } else {
-        address::Entity::find()
-            .filter(address::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-    };
-    let wanted: std::collections::HashSet<(i64, i64)> = wanted.iter().copied().collect();
-    Ok(rows
-        .into_iter()
-        .filter(|a| wanted.contains(&(a.customer_id, a.id)))
-        .map(|a| (a.id, view(a)))
-        .collect())
-}
-
 async fn find(db: &impl ConnectionTrait, customer_id: i64, id: i64) -> AppResult<address::Model> {
     address::Entity::find_by_id(id)
         .filter(address::Column::CustomerId.eq(customer_id))

@@ -17,8 +17,6 @@ pub struct Pools {
     allotments: HashMap<i64, i64>,
     /// What a pinned live item may still sell (None: no cap), by item.
     caps: HashMap<i64, Option<i64>>,
-    locked_allotments: HashMap<i64, i64>,
-    locked_caps: HashMap<i64, Option<i64>>,
 }
 
 /// Units taken by SKU, allotment and live item.
@@ -84,9 +82,7 @@ impl Pools {
     ) -> Self {
         Self {
             skus,
-            locked_allotments: allotments.clone(),
             allotments,
-            locked_caps: caps.clone(),
             caps,
         }
     }
@@ -142,13 +138,14 @@ impl Pools {
         Ok(())
     }
 
-    /// Each allotment the placing jobs drew from and what it has left.
+    /// Each allotment the placing jobs drew from and what it has left (only
+    /// placing jobs were allotted, so the pool holds exactly that).
     pub fn allotments_left(&self, took: &Takes) -> Vec<AllotmentLeft> {
         took.allotments
-            .iter()
-            .map(|(&id, &n)| AllotmentLeft {
+            .keys()
+            .map(|&id| AllotmentLeft {
                 allotment_id: id,
-                remaining: self.locked_allotments.get(&id).copied().unwrap_or(0) - n,
+                remaining: self.allotments.get(&id).copied().unwrap_or(0),
             })
             .collect()
     }
@@ -162,13 +159,13 @@ impl Pools {
             .flat_map(|(i, s)| i.caps.iter().map(move |c| (c.item_id, s)))
             .collect();
         took.caps
-            .iter()
-            .filter_map(|(&id, &n)| {
-                let cap = (*self.locked_caps.get(&id)?)?;
+            .keys()
+            .filter_map(|&id| {
+                let left = (*self.caps.get(&id)?)?;
                 Some(CapLeft {
                     session_id: *sessions.get(&id)?,
                     item_id: id,
-                    remaining: cap - n,
+                    remaining: left,
                 })
             })
             .collect()
