@@ -16,6 +16,7 @@ mod m20261129_000070_fulfilment;
 mod m20261129_000080_ledger;
 mod m20261129_000090_wave_cancel;
 mod m20261202_000100_viewer_kinds;
+mod m20261203_000110_outbox_pending;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000080_ledger::Migration),
             Box::new(m20261129_000090_wave_cancel::Migration),
             Box::new(m20261202_000100_viewer_kinds::Migration),
+            Box::new(m20261203_000110_outbox_pending::Migration),
         ]
     }
 }

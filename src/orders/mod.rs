@@ -5,6 +5,7 @@ pub mod addresses;
 pub mod allotments;
 pub mod cart;
 pub mod cart_routes;
+mod confirm_pg;
 pub mod demo;
 pub mod expiry;
 pub mod idempotency;

@@ -36,7 +36,6 @@ pub async fn start_payment(
     }
     let amount = order.total_fen - order.paid_fen;
     let started = provider.start(order.id, amount).await?;
-    let txn = db::begin_write(&state.db).await?;
     let row = payment::ActiveModel {
         order_id: Set(order.id),
         provider: Set(provider.name().into()),
@@ -46,15 +45,19 @@ pub async fn start_payment(
         created_at: Set(Utc::now()),
         confirmed_at: Set(None),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let view = payment_view(row, started.client_params);
-    if let Some(claim) = claim {
-        claim
-            .complete(&txn, actix_web::http::StatusCode::CREATED, &view)
-            .await?;
-    }
+    };
+    let Some(claim) = claim else {
+        // One statement needs no transaction of its own.
+        return Ok(payment_view(
+            row.insert(&state.db).await?,
+            started.client_params,
+        ));
+    };
+    let txn = db::begin_write(&state.db).await?;
+    let view = payment_view(row.insert(&txn).await?, started.client_params);
+    claim
+        .complete(&txn, actix_web::http::StatusCode::CREATED, &view)
+        .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -80,6 +83,11 @@ pub async fn handle_webhook(
 }
 
 async fn confirm(state: &AppState, event: &ProviderEvent) -> AppResult<()> {
+    if db::is_postgres(&state.db)
+        && super::confirm_pg::try_confirm(&state.db, &event.provider_ref, event.amount_fen).await?
+    {
+        return Ok(());
+    }
     let txn = db::begin_write(&state.db).await?;
     let payment = find_payment(&txn, &event.provider_ref).await?;
     if payment.amount_fen != event.amount_fen {

@@ -1,17 +1,19 @@
 //! Fan-out: turns each new outbox event into one pending delivery per enabled,
 //! subscribed endpoint of its workshop. One instance at a time (an advisory lock
-//! on PostgreSQL, the single writer on SQLite), rows marked in the same transaction.
+//! on PostgreSQL, the single writer on SQLite). Events waiting are listed in
+//! `outbox_pending` (filed by a trigger on every outbox insert); the ids taken
+//! are deleted in the same transaction that plans their deliveries.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set,
+    QueryFilter, QueryOrder, Set,
 };
 
 use super::events::{matches_any, parse_patterns};
-use crate::entity::{webhook_delivery, webhook_endpoint};
+use crate::entity::{outbox, webhook_delivery, webhook_endpoint};
 use crate::error::AppResult;
 use crate::platform::db::{begin_write, is_postgres, statement};
 
@@ -32,7 +34,7 @@ pub async fn fan_out(db: &DatabaseConnection, max_age_secs: i64, batch: u64) -> 
     let waiting = db
         .query_one_raw(statement(
             db,
-            "SELECT id FROM outbox WHERE fanned_out_at IS NULL LIMIT 1",
+            "SELECT outbox_id FROM outbox_pending LIMIT 1",
             vec![],
         ))
         .await?;
@@ -44,7 +46,7 @@ pub async fn fan_out(db: &DatabaseConnection, max_age_secs: i64, batch: u64) -> 
         return Ok(0);
     }
     let now = Utc::now();
-    let events = take_events(&txn, now, batch).await?;
+    let events = take_events(&txn, batch).await?;
     let deliveries = plan(&txn, &events, now, Duration::seconds(max_age_secs)).await?;
     for chunk in deliveries.chunks(200) {
         webhook_delivery::Entity::insert_many(chunk.to_vec())
@@ -68,30 +70,39 @@ async fn try_lock(txn: &DatabaseTransaction) -> AppResult<bool> {
         .unwrap_or(false))
 }
 
-/// Marks the oldest events as fanned out and returns them in id order.
-async fn take_events(
-    txn: &DatabaseTransaction,
-    now: DateTime<Utc>,
-    batch: u64,
-) -> AppResult<Vec<NewEvent>> {
-    let sql = "UPDATE outbox SET fanned_out_at = ? WHERE id IN \
-               (SELECT id FROM outbox WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?) \
-               RETURNING id, workshop_id, event_type, resource_key, created_at";
-    let rows = txn
-        .query_all_raw(statement(txn, sql, vec![now.into(), (batch as i64).into()]))
+/// Takes the oldest waiting events off the to-do list and returns them in id order.
+async fn take_events(txn: &DatabaseTransaction, batch: u64) -> AppResult<Vec<NewEvent>> {
+    let taken = txn
+        .query_all_raw(statement(
+            txn,
+            "DELETE FROM outbox_pending WHERE outbox_id IN \
+             (SELECT outbox_id FROM outbox_pending ORDER BY outbox_id LIMIT ?) \
+             RETURNING outbox_id",
+            vec![(batch as i64).into()],
+        ))
         .await?;
-    let mut events = Vec::with_capacity(rows.len());
-    for row in rows {
-        events.push(NewEvent {
-            id: row.try_get("", "id")?,
-            workshop_id: row.try_get("", "workshop_id")?,
-            event_type: row.try_get("", "event_type")?,
-            resource_key: row.try_get("", "resource_key")?,
-            created_at: row.try_get("", "created_at")?,
-        });
+    let ids = taken
+        .iter()
+        .map(|row| row.try_get::<i64>("", "outbox_id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    events.sort_by_key(|e| e.id);
-    Ok(events)
+    let events = outbox::Entity::find()
+        .filter(outbox::Column::Id.is_in(ids))
+        .order_by_asc(outbox::Column::Id)
+        .all(txn)
+        .await?;
+    Ok(events
+        .into_iter()
+        .map(|e| NewEvent {
+            id: e.id,
+            workshop_id: e.workshop_id,
+            event_type: e.event_type,
+            resource_key: e.resource_key,
+            created_at: e.created_at,
+        })
+        .collect())
 }
 
 /// One delivery per (event, enabled endpoint subscribed to its type).

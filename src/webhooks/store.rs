@@ -150,7 +150,7 @@ pub async fn depth(db: &DatabaseConnection) -> AppResult<(i64, Vec<(i64, i64)>)>
     let unrouted = db
         .query_one_raw(statement(
             db,
-            "SELECT COUNT(*) AS n FROM outbox WHERE fanned_out_at IS NULL",
+            "SELECT COUNT(*) AS n FROM outbox_pending",
             vec![],
         ))
         .await?
