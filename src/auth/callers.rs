@@ -188,6 +188,11 @@ async fn run_loader(db: DatabaseConnection, mut rx: mpsc::Receiver<Lookup>) {
             }
             Err(err) => {
                 tracing::warn!(error = ?err, "token lookup failed");
+                // Lookups queued while this one failed would each wait a full
+                // acquire timeout for the same answer: they get it now.
+                while let Ok(next) = rx.try_recv() {
+                    batch.push(next);
+                }
                 for (_, reply) in batch {
                     let _ = reply.send(Err(AppError::new(err.code, err.detail.clone())
                         .with_retry_after(err.retry_after_secs.unwrap_or(1))));

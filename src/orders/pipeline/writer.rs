@@ -182,12 +182,21 @@ impl Writers {
             }
             self.metrics.queued.observe((carry.len() + rx.len()) as f64);
             let batch = take_batch(&mut carry, self.max_batch);
-            self.write(batch).await;
+            if let Err(outage) = self.write(batch).await {
+                // What queued while the database failed us would only wait for
+                // the same answer: give it now, not one connect timeout per batch.
+                while let Ok(next) = rx.try_recv() {
+                    carry.push_back(next);
+                }
+                fail(carry.drain(..).map(|p| p.reply).collect(), &outage);
+            }
         }
     }
 
-    async fn write(&self, batch: Vec<Pending>) {
+    /// Writes one batch and answers its jobs; the error when the database is down.
+    async fn write(&self, batch: Vec<Pending>) -> Result<(), AppError> {
         let started = Instant::now();
+        let mut outage = None;
         let (jobs, replies): (Vec<Job>, Vec<_>) =
             batch.into_iter().map(|p| (p.job, p.reply)).unzip();
         self.metrics.batch_jobs.observe(jobs.len() as f64);
@@ -207,11 +216,13 @@ impl Writers {
             Err(err) => {
                 tracing::warn!(error = ?err, jobs = jobs.len(), "order batch failed");
                 fail(replies, &err);
+                outage = is_outage(&err).then_some(err);
             }
         }
         self.metrics
             .batch_seconds
             .observe(started.elapsed().as_secs_f64());
+        outage.map_or(Ok(()), Err)
     }
 
     async fn commit(&self, jobs: &[Job]) -> AppResult<BatchResult> {
