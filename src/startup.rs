@@ -196,6 +196,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
                 // Matched in order: the hot paths (storefront reads, buying,
                 // the live room) come first, so they are found soonest.
                 scope::scope("/api/v1")
+                    .configure(catalog::routes::configure_reads)
+                    .configure(orders::routes::configure_buying)
+                    .configure(live::routes::configure_buying)
                     .configure(catalog::routes::configure)
                     .configure(orders::routes::configure)
                     .configure(live::routes::configure)

@@ -14,11 +14,11 @@ use moka::sync::Cache;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{mpsc, oneshot};
 
 use super::caller::Caller;
 use super::model::{MembershipView, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::platform::batcher::Batcher;
 use crate::platform::bus::{Bus, RELAY_CONNECTED};
 
 /// Bus topic: a token was revoked (`{"token_hash": …}`).
@@ -137,14 +137,12 @@ impl Callers {
 }
 
 /// A token to look up and where its answer goes.
-type Lookup = (String, oneshot::Sender<AppResult<Option<Caller>>>);
-
 /// Looks tokens up in batches: whatever was asked while the previous query
 /// ran goes into the next one, so a crowd of first-time buyers costs a few
 /// queries, not one each.
 #[derive(Clone)]
 pub struct TokenLoader {
-    queue: mpsc::Sender<Lookup>,
+    batcher: Batcher<String, Option<Caller>>,
 }
 
 const LOOKUPS_PER_QUERY: usize = 512;
@@ -152,53 +150,19 @@ const LOOKUPS_PER_QUERY: usize = 512;
 impl TokenLoader {
     /// Starts the loader on the current runtime.
     pub fn start(db: DatabaseConnection) -> Self {
-        let (queue, rx) = mpsc::channel(16_384);
-        tokio::spawn(run_loader(db, rx));
-        Self { queue }
+        let batcher = Batcher::start("token loader", LOOKUPS_PER_QUERY, move |hashes| {
+            let db = db.clone();
+            async move {
+                let found = load_callers(&db, hashes.clone()).await?;
+                // The same token may be asked for several times in a batch.
+                Ok(hashes.iter().map(|h| found.get(h).cloned()).collect())
+            }
+        });
+        Self { batcher }
     }
 
     pub async fn load(&self, token_hash: String) -> AppResult<Option<Caller>> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((token_hash, reply))
-            .await
-            .map_err(|_| AppError::unavailable("the token loader stopped; retry"))?;
-        answer
-            .await
-            .map_err(|_| AppError::unavailable("the token loader stopped; retry"))?
-    }
-}
-
-async fn run_loader(db: DatabaseConnection, mut rx: mpsc::Receiver<Lookup>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < LOOKUPS_PER_QUERY {
-            match rx.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
-        let hashes: Vec<String> = batch.iter().map(|(h, _)| h.clone()).collect();
-        match load_callers(&db, hashes).await {
-            Ok(found) => {
-                // The same token may be asked for several times in a batch.
-                for (hash, reply) in batch {
-                    let _ = reply.send(Ok(found.get(&hash).cloned()));
-                }
-            }
-            Err(err) => {
-                tracing::warn!(error = ?err, "token lookup failed");
-                // Lookups queued while this one failed would each wait a full
-                // acquire timeout for the same answer: they get it now.
-                while let Ok(next) = rx.try_recv() {
-                    batch.push(next);
-                }
-                for (_, reply) in batch {
-                    let _ = reply.send(Err(AppError::new(err.code, err.detail.clone())
-                        .with_retry_after(err.retry_after_secs.unwrap_or(1))));
-                }
-            }
-        }
+        self.batcher.ask(token_hash).await
     }
 }
 

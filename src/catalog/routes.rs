@@ -4,8 +4,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{farmers, lots, policy, products, public, skus, stock};
 
-pub fn configure(cfg: &mut ServiceConfig) {
+/// The storefront's product list and detail: first under `/api/v1`.
+pub fn configure_reads(cfg: &mut ServiceConfig) {
     public::routes::configure(cfg);
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
     products::routes::configure(cfg);
     skus::routes::configure(cfg);
     stock::routes::configure(cfg);

@@ -265,7 +265,8 @@ async fn campaign_progress(
     responses((status = 201, body = OrderView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "campaign_closed, campaign_not_started, sold_out, limit_exceeded, pickup_point_full", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "rate_limited: too many orders from this customer or address; retry after the given seconds", body = Problem, content_type = "application/problem+json")))]
 #[post("/groupbuys/campaigns/{campaign_id}/orders")]
 async fn join_campaign(
     state: web::Data<AppState>,
@@ -275,6 +276,8 @@ async fn join_campaign(
     body: Json<JoinRequest>,
 ) -> AppResult<HttpResponse> {
     caller.require_customer()?;
+    // A join is an order: it counts against the same limit as buy now.
+    crate::orders::throttle::placing_order(&state, &caller, &req).await?;
     let (campaign_id, key) = (*path, idempotency_key(&req));
     let scope = format!("groupbuys.join.{campaign_id}");
     let (state, caller, body) = (&state, &caller, &body.0);

@@ -16,12 +16,16 @@ use crate::state::AppState;
 
 const HOSTS: &[Role] = &[Role::Streamer, Role::Manager];
 
+/// Buying from a deal: registered ahead of every other route under `/api/v1`.
+pub fn configure_buying(cfg: &mut ServiceConfig) {
+    cfg.service(order_deal);
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_deal)
         .service(end_deal)
         .service(list_deals)
-        .service(get_deal)
-        .service(order_deal);
+        .service(get_deal);
 }
 
 /// Launch a flash deal on a live session: the quantity is set aside from the SKU now.

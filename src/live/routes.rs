@@ -20,8 +20,12 @@ use crate::state::AppState;
 /// Roles that run a workshop's live sessions.
 pub const HOSTS: [Role; 2] = [Role::Streamer, Role::Manager];
 
+/// Flash-deal buying, the hottest path of the room (see `orders::routes::configure_buying`).
+pub fn configure_buying(cfg: &mut ServiceConfig) {
+    super::deal_routes::configure_buying(cfg);
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
-    // Flash-deal buying first: the hottest path of the room.
     super::deal_routes::configure(cfg);
     cfg.service(list_open)
         .service(show)

@@ -3,11 +3,12 @@
 //! arrives for an order that already expired.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::idempotency::Claim;
 use super::model::{PaymentView, ProviderEvent};
+use super::payments_pg::NewPayment;
 use super::queries::{Viewer, find_order};
 use super::service::{record_event, resource_key};
 use super::sql::changed;
@@ -36,25 +37,18 @@ pub async fn start_payment(
     }
     let amount = order.total_fen - order.paid_fen;
     let started = provider.start(order.id, amount).await?;
-    let row = payment::ActiveModel {
-        order_id: Set(order.id),
-        provider: Set(provider.name().into()),
-        provider_ref: Set(started.provider_ref),
-        amount_fen: Set(amount),
-        status: Set("pending".into()),
-        created_at: Set(Utc::now()),
-        confirmed_at: Set(None),
-        ..Default::default()
+    let new = NewPayment {
+        order_id: order.id,
+        provider: provider.name().into(),
+        provider_ref: started.provider_ref,
+        amount_fen: amount,
     };
     let Some(claim) = claim else {
-        // One statement needs no transaction of its own.
-        return Ok(payment_view(
-            row.insert(&state.db).await?,
-            started.client_params,
-        ));
+        let written = state.orders.record_payment(&state.db, new).await?;
+        return Ok(payment_view(written, started.client_params));
     };
     let txn = db::begin_write(&state.db).await?;
-    let view = payment_view(row.insert(&txn).await?, started.client_params);
+    let view = payment_view(new.row().insert(&txn).await?, started.client_params);
     claim
         .complete(&txn, actix_web::http::StatusCode::CREATED, &view)
         .await?;
@@ -83,8 +77,10 @@ pub async fn handle_webhook(
 }
 
 async fn confirm(state: &AppState, event: &ProviderEvent) -> AppResult<()> {
-    if db::is_postgres(&state.db)
-        && super::confirm_pg::try_confirm(&state.db, &event.provider_ref, event.amount_fen).await?
+    if state
+        .orders
+        .confirm_payment(&event.provider_ref, event.amount_fen)
+        .await?
     {
         return Ok(());
     }

@@ -19,15 +19,20 @@ use crate::state::AppState;
 
 const STAFF: &[Role] = &[Role::Manager, Role::Fulfilment, Role::Streamer];
 
-pub fn configure(cfg: &mut ServiceConfig) {
+/// Buying and paying: registered ahead of every other route under `/api/v1`
+/// (the router tries routes in order, a regex match per dynamic one).
+pub fn configure_buying(cfg: &mut ServiceConfig) {
     cfg.service(create_order)
-        .service(list_my_orders)
+        .service(start_payment)
+        .service(payment_webhook);
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_my_orders)
         .service(get_my_order)
         .service(my_order_events)
         .service(cancel_order)
-        .service(start_payment)
         .service(my_order_refunds)
-        .service(payment_webhook)
         .service(sandbox_succeed)
         .service(list_workshop_orders)
         .service(get_workshop_order)

@@ -1,6 +1,7 @@
 //! Infrastructure shared by every domain: database, cache and bus, JSON
 //! extraction, pagination, telemetry, metrics and outbound HTTP. Imports no domain.
 
+pub mod batcher;
 pub mod bus;
 pub mod cache;
 pub mod crypto;

@@ -20,14 +20,6 @@ use crate::platform::db::{begin_write, is_postgres, statement};
 /// Any PostgreSQL advisory lock key unique to this job.
 const FAN_OUT_LOCK: i64 = 0x6766_7765_6268_6f6f;
 
-struct NewEvent {
-    id: i64,
-    workshop_id: i64,
-    event_type: String,
-    resource_key: String,
-    created_at: DateTime<Utc>,
-}
-
 /// Fans out up to `batch` events; returns how many events it took.
 pub async fn fan_out(db: &DatabaseConnection, max_age_secs: i64, batch: u64) -> AppResult<usize> {
     // A read first: an idle poll never takes SQLite's write lock.
@@ -71,7 +63,7 @@ async fn try_lock(txn: &DatabaseTransaction) -> AppResult<bool> {
 }
 
 /// Takes the oldest waiting events off the to-do list and returns them in id order.
-async fn take_events(txn: &DatabaseTransaction, batch: u64) -> AppResult<Vec<NewEvent>> {
+async fn take_events(txn: &DatabaseTransaction, batch: u64) -> AppResult<Vec<outbox::Model>> {
     let taken = txn
         .query_all_raw(statement(
             txn,
@@ -88,27 +80,17 @@ async fn take_events(txn: &DatabaseTransaction, batch: u64) -> AppResult<Vec<New
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let events = outbox::Entity::find()
+    Ok(outbox::Entity::find()
         .filter(outbox::Column::Id.is_in(ids))
         .order_by_asc(outbox::Column::Id)
         .all(txn)
-        .await?;
-    Ok(events
-        .into_iter()
-        .map(|e| NewEvent {
-            id: e.id,
-            workshop_id: e.workshop_id,
-            event_type: e.event_type,
-            resource_key: e.resource_key,
-            created_at: e.created_at,
-        })
-        .collect())
+        .await?)
 }
 
 /// One delivery per (event, enabled endpoint subscribed to its type).
 async fn plan(
     txn: &DatabaseTransaction,
-    events: &[NewEvent],
+    events: &[outbox::Model],
     now: DateTime<Utc>,
     max_age: Duration,
 ) -> AppResult<Vec<webhook_delivery::ActiveModel>> {
@@ -144,7 +126,7 @@ async fn plan(
 
 fn new_delivery(
     endpoint_id: i64,
-    event: &NewEvent,
+    event: &outbox::Model,
     now: DateTime<Utc>,
     max_age: Duration,
 ) -> webhook_delivery::ActiveModel {

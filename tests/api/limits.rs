@@ -12,6 +12,7 @@ use tokio::net::TcpStream;
 
 use crate::deals::{create_deal, grab};
 use crate::fixtures::SkuSpec;
+use crate::groupbuys::support;
 use crate::helpers::{TestApp, assert_retry_later, spawn_app_with, spawn_peer};
 use crate::orders::buy;
 
@@ -87,6 +88,25 @@ async fn cart_checkout_counts_against_the_order_limit() {
         )
         .await;
     assert_rate_limited(res).await;
+}
+
+#[tokio::test]
+async fn joining_a_group_buy_counts_against_the_order_limit() {
+    let app = spawn_app_with(orders_limit(1, 0)).await;
+    let scene = support::scene(&app, "19004", 50).await;
+    let (campaign, item) =
+        support::open_campaign(&app, &scene, &support::campaign_body(&scene, 40, 1)).await;
+    let (token, address) = app.shopper("13900190031").await;
+    let res = buy(&app, &token, address, scene.sku, 1).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = support::join(&app, &token, campaign, item, 1, scene.points[0]).await;
+    assert_rate_limited(res).await;
+    let mine = crate::helpers::json_of(app.get("/api/v1/orders", Some(&token)).await).await;
+    assert_eq!(
+        mine["items"].as_array().unwrap().len(),
+        1,
+        "the refused join wrote nothing: {mine}"
+    );
 }
 
 #[tokio::test]

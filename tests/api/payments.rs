@@ -46,6 +46,27 @@ fn succeeded(payment: &Value) -> Value {
         "amount_fen": payment["amount_fen"], "occurred_at": "2026-11-29T10:00:00Z"})
 }
 
+/// A workshop with a SKU of 5 units and a shopper's unpaid order of
+/// `quantity`: (token, SKU, order id).
+async fn one_order(app: &TestApp, code: &str, quantity: i64) -> (String, i64, i64) {
+    let admin = app.admin().await;
+    let shop = app.workshop(&admin, code).await;
+    let sku = app
+        .sku(
+            shop.id,
+            SkuSpec {
+                stock: 5,
+                ..Default::default()
+            },
+        )
+        .await;
+    let (token, address) = app.shopper(&format!("138000{code}")).await;
+    let id = json_of(buy(app, &token, address, sku, quantity).await).await["id"]
+        .as_i64()
+        .unwrap();
+    (token, sku, id)
+}
+
 async fn order_json(app: &TestApp, token: &str, id: i64) -> Value {
     json_of(app.get(&format!("/api/v1/orders/{id}"), Some(token)).await).await
 }
@@ -81,21 +102,7 @@ async fn a_webhook_with_a_bad_signature_is_401_and_changes_nothing() {
 async fn a_duplicate_or_late_failure_delivery_is_harmless() {
     let app = spawn_app().await;
     let secret = app.state.settings.payments.webhook_secret.clone();
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "17002").await;
-    let sku = app
-        .sku(
-            shop.id,
-            SkuSpec {
-                stock: 5,
-                ..Default::default()
-            },
-        )
-        .await;
-    let (token, address) = app.shopper("13800002002").await;
-    let id = json_of(buy(&app, &token, address, sku, 2).await).await["id"]
-        .as_i64()
-        .unwrap();
+    let (token, sku, id) = one_order(&app, "17002", 2).await;
     let payment = start_payment(&app, &token, id).await;
     for _ in 0..3 {
         assert_eq!(
@@ -124,24 +131,37 @@ async fn a_duplicate_or_late_failure_delivery_is_harmless() {
 }
 
 #[tokio::test]
+async fn two_payments_of_one_order_confirmed_at_once_pay_it_once_and_refund_the_other() {
+    let app = spawn_app().await;
+    let secret = app.state.settings.payments.webhook_secret.clone();
+    let (token, sku, id) = one_order(&app, "17005", 1).await;
+    let first = start_payment(&app, &token, id).await;
+    let second = start_payment(&app, &token, id).await;
+    // Each notice three times, all at once: on PostgreSQL they meet in one
+    // confirmation batch.
+    let notices: Vec<Value> = [&first, &second, &first, &second, &first, &second]
+        .into_iter()
+        .map(succeeded)
+        .collect();
+    let answers = join_all(notices.iter().map(|n| webhook(&app, n, &secret))).await;
+    assert!(answers.iter().all(|r| r.status() == StatusCode::NO_CONTENT));
+    let order = order_json(&app, &token, id).await;
+    assert_eq!(order["status"], "paid");
+    assert_eq!(
+        order["paid_fen"].as_i64().unwrap() - order["refunded_fen"].as_i64().unwrap(),
+        order["total_fen"].as_i64().unwrap(),
+        "kept one payment: {order}"
+    );
+    assert_eq!(app.state.payments.sandbox_refund_calls(), 1);
+    let stock = app.stock(sku).await;
+    assert_eq!((stock.on_hand, stock.reserved), (4, 0), "sold once");
+}
+
+#[tokio::test]
 async fn a_payment_after_expiry_is_refunded_and_the_order_stays_cancelled() {
     let app = spawn_app_with(|s| s.orders.payment_window_secs = 1).await;
     let secret = app.state.settings.payments.webhook_secret.clone();
-    let admin = app.admin().await;
-    let shop = app.workshop(&admin, "17003").await;
-    let sku = app
-        .sku(
-            shop.id,
-            SkuSpec {
-                stock: 5,
-                ..Default::default()
-            },
-        )
-        .await;
-    let (token, address) = app.shopper("13800002003").await;
-    let id = json_of(buy(&app, &token, address, sku, 1).await).await["id"]
-        .as_i64()
-        .unwrap();
+    let (token, sku, id) = one_order(&app, "17003", 1).await;
     let payment = start_payment(&app, &token, id).await;
     tokio::time::sleep(Duration::from_millis(1800)).await;
     assert_eq!(order_json(&app, &token, id).await["status"], "cancelled");

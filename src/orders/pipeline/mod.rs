@@ -17,7 +17,7 @@ mod writer;
 
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction};
 
 pub use hooks::{
     AllotmentLeft, CapLeft, IntentGuard, NoSessions, PlacedBatch, PlacedObserver, PlacedOrder,
@@ -26,25 +26,55 @@ pub use hooks::{
 pub use intent::{CapTake, Channel, Destination, IntentLine, Job, OrderIntent, lines_of};
 pub use writer::WriterConfig;
 
+use crate::entity::payment;
 use crate::error::{AppError, AppResult};
 use crate::orders::idempotency::Claim;
 use crate::orders::model::OrderView;
+use crate::orders::payments_pg::{NewPayment, PaymentWriter};
 
 #[derive(Clone)]
 pub struct Pipeline {
     writers: Arc<writer::Writers>,
     owners: owners::SkuOwners,
     claim_lease: chrono::Duration,
+    /// PostgreSQL only: payments started and confirmed in batches.
+    payments: Option<PaymentWriter>,
 }
 
 impl Pipeline {
     pub fn new(config: WriterConfig) -> anyhow::Result<Self> {
         let claim_lease = config.claim_lease;
+        let payments = crate::platform::db::is_postgres(&config.db)
+            .then(|| PaymentWriter::start(config.db.clone()));
         Ok(Self {
             writers: Arc::new(writer::Writers::new(config)?),
             owners: owners::SkuOwners::new(),
             claim_lease,
+            payments,
         })
+    }
+
+    /// Confirms a payment notice in the common case (first notice, right
+    /// amount, order waiting) in a batch with others; false when nothing
+    /// changed and the general path must decide.
+    pub async fn confirm_payment(&self, provider_ref: &str, amount_fen: i64) -> AppResult<bool> {
+        match &self.payments {
+            Some(payments) => payments.confirm(provider_ref, amount_fen).await,
+            None => Ok(false),
+        }
+    }
+
+    /// Writes a started payment, batched with others where the database
+    /// allows it (PostgreSQL), else on its own.
+    pub async fn record_payment(
+        &self,
+        db: &DatabaseConnection,
+        new: NewPayment,
+    ) -> AppResult<payment::Model> {
+        if let Some(payments) = &self.payments {
+            return payments.insert(new).await;
+        }
+        Ok(new.row().insert(db).await?)
     }
 
     /// Writes `job` through its shard's writer; the committed orders.
