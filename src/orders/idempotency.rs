@@ -226,25 +226,35 @@ async fn find(
         .await?)
 }
 
+/// How long a failing answer waits for its claim to be released. Releasing
+/// needs the database, which is often what just failed: the release goes on in
+/// the background and the 5xx answers without a second acquire timeout.
+const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// A client error is the request's answer and is kept; a server error or an
 /// outage frees the key so a retry can run the request again.
 async fn settle_failure(state: &AppState, claim: &Claim, err: &AppError) {
-    let result =
-        if err.code.status().is_client_error() && err.code != ErrorCode::IdempotencyInProgress {
-            claim
-                .complete(&state.db, err.code.status(), &err.problem())
-                .await
-        } else {
-            idempotency_key::Entity::delete_by_id(claim.id)
-                .filter(idempotency_key::Column::Status.eq("in_progress"))
-                .exec(&state.db)
-                .await
-                .map(|_| ())
-                .map_err(AppError::from)
-        };
-    if let Err(e) = result {
-        tracing::warn!(error = ?e, "could not settle idempotency key; its lease will expire");
+    if err.code.status().is_client_error() && err.code != ErrorCode::IdempotencyInProgress {
+        if let Err(e) = claim
+            .complete(&state.db, err.code.status(), &err.problem())
+            .await
+        {
+            tracing::warn!(error = ?e, "could not store a refused request; its lease will expire");
+        }
+        return;
     }
+    let db = state.db.clone();
+    let id = claim.id;
+    let release = tokio::spawn(async move {
+        let deleted = idempotency_key::Entity::delete_by_id(id)
+            .filter(idempotency_key::Column::Status.eq("in_progress"))
+            .exec(&db)
+            .await;
+        if let Err(e) = deleted {
+            tracing::warn!(error = ?e, "could not release idempotency key; its lease will expire");
+        }
+    });
+    let _ = tokio::time::timeout(RELEASE_WAIT, release).await;
 }
 
 fn request_hash(request: &impl Serialize) -> AppResult<String> {
