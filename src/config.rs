@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -43,7 +44,7 @@ pub struct FulfilmentSettings {
     pub perishable_claim_window_hours: i64,
     pub claim_window_hours: i64,
     /// Per-carrier secrets for signed tracking updates (HMAC-SHA256 of the raw body).
-    pub carrier_secrets: std::collections::HashMap<String, String>,
+    pub carrier_secrets: std::collections::HashMap<String, SecretString>,
 }
 
 impl Default for FulfilmentSettings {
@@ -73,7 +74,7 @@ pub struct ServerSettings {
     pub client_disconnect_timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct DatabaseSettings {
     pub url: String,
     pub sqlite_path: String,
@@ -85,13 +86,54 @@ pub struct DatabaseSettings {
     pub connect_timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct CacheSettings {
     pub url: String,
     pub key_prefix: String,
     pub response_timeout_ms: u64,
     pub connect_timeout_ms: u64,
     pub local_capacity: u64,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &without_password(&self.url))
+            .field("sqlite_path", &self.sqlite_path)
+            .field("max_connections", &self.max_connections)
+            .field("writer_connections", &self.writer_connections)
+            .field("acquire_timeout_ms", &self.acquire_timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CacheSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheSettings")
+            .field("url", &without_password(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .field("response_timeout_ms", &self.response_timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("local_capacity", &self.local_capacity)
+            .finish()
+    }
+}
+
+/// A connection URL with its password replaced, fit for logs:
+/// `postgres://app:s3cret@db/gf` becomes `postgres://app:***@db/gf`.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,7 +145,8 @@ pub struct CatalogSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
-    pub secret: String,
+    /// Keys token hashes; never printed (`Debug` shows it redacted).
+    pub secret: SecretString,
     pub token_ttl_hours: i64,
     pub hash_concurrency: usize,
     pub argon2_memory_kib: u32,
@@ -175,9 +218,9 @@ pub struct PaymentSettings {
     pub sandbox_enabled: bool,
     pub base_url: String,
     pub merchant_id: String,
-    pub api_key: String,
+    pub api_key: SecretString,
     /// HMAC-SHA256 secret the provider signs its webhooks with.
-    pub webhook_secret: String,
+    pub webhook_secret: SecretString,
     /// The header carrying that signature (hex).
     pub signature_header: String,
     /// Where the provider sends webhooks; empty means this instance's own URL.
@@ -192,8 +235,8 @@ pub struct LogisticsSettings {
     pub provider: String,
     pub sandbox_enabled: bool,
     pub base_url: String,
-    pub api_key: String,
-    pub webhook_secret: String,
+    pub api_key: SecretString,
+    pub webhook_secret: SecretString,
     pub signature_header: String,
     pub notify_base_url: String,
     pub timeout_ms: u64,
@@ -355,7 +398,8 @@ impl Settings {
     pub fn check(&self) -> anyhow::Result<()> {
         if self.is_production() {
             anyhow::ensure!(
-                self.auth.secret != DEFAULT_SECRET && self.auth.secret.len() >= 32,
+                self.auth.secret.expose_secret() != DEFAULT_SECRET
+                    && self.auth.secret.expose_secret().len() >= 32,
                 "production needs GONGFANG__AUTH__SECRET set to a random value of 32+ characters"
             );
             anyhow::ensure!(

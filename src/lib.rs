@@ -1,11 +1,10 @@
 //! Gongfang: the sales and order backend for village common-prosperity
-//! workshops. The binary (`main.rs`) is a thin CLI over this library.
+//! workshops. The binary (`main.rs`) only runs [`cli::run`].
 
 pub mod auth;
-pub mod benchprep;
 pub mod catalog;
+pub mod cli;
 pub mod config;
-pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod fulfilment;
@@ -16,6 +15,7 @@ pub mod live;
 pub mod orders;
 pub mod platform;
 pub mod reports;
+pub mod scaffold;
 pub mod startup;
 pub mod state;
 pub mod system;

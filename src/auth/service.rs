@@ -13,6 +13,8 @@ use super::model::{
     AccountView, LoginRequest, MeResponse, MembershipView, RegisterRequest, Role, TokenResponse,
 };
 use super::password::Passwords;
+use secrecy::ExposeSecret;
+
 use crate::entity::{account, auth_token, membership};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::platform::crypto::hmac_sha256_hex;
@@ -103,7 +105,7 @@ pub async fn me(state: &AppState, caller: &Caller) -> AppResult<MeResponse> {
 /// hears revocations), else through the token loader, which looks up every
 /// token asked for meanwhile in one query (token, account and memberships).
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Caller> {
-    let token_hash = hash_token(&state.settings.auth.secret, token);
+    let token_hash = hash_token(state.settings.auth.secret.expose_secret(), token);
     if let Some(caller) = state.callers.get(&token_hash) {
         return Ok(caller);
     }
@@ -219,7 +221,10 @@ async fn issue_token(state: &AppState, account: account::Model) -> AppResult<Tok
     let expires_at = Utc::now() + chrono::Duration::hours(state.settings.auth.token_ttl_hours);
     auth_token::ActiveModel {
         account_id: Set(account.id),
-        token_hash: Set(hash_token(&state.settings.auth.secret, &token)),
+        token_hash: Set(hash_token(
+            state.settings.auth.secret.expose_secret(),
+            &token,
+        )),
         created_at: Set(Utc::now()),
         expires_at: Set(expires_at),
         ..Default::default()

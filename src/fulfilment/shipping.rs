@@ -14,6 +14,8 @@ use super::model::{
 };
 use super::signature::verify_carrier_signature;
 use super::waves::{close_wave_if_done, storage_of};
+use secrecy::ExposeSecret;
+
 use crate::entity::{order, order_line, packing, shipment, shipment_event};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::integrations::logistics::ShipmentRequest;
@@ -331,7 +333,7 @@ pub async fn carrier_update(
         .carrier_secrets
         .get(carrier)
         .ok_or_else(|| AppError::not_found("carrier"))?;
-    verify_carrier_signature(secret, body, signature)?;
+    verify_carrier_signature(secret.expose_secret(), body, signature)?;
     let update: CarrierUpdate = serde_json::from_slice(body)
         .map_err(|e| AppError::new(ErrorCode::InvalidBody, format!("carrier update: {e}")))?;
     apply_update(state, carrier, update).await

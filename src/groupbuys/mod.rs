@@ -3,7 +3,6 @@
 
 pub mod campaigns;
 pub mod commission;
-pub mod demo;
 pub mod join;
 mod lease;
 pub mod model;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -51,7 +52,7 @@ pub struct ProviderEndpoint {
     configured_base: Option<String>,
     sandbox_path: &'static str,
     own: SelfAddress,
-    api_key: String,
+    api_key: SecretString,
     client: OutboundClient,
 }
 
@@ -61,7 +62,7 @@ impl ProviderEndpoint {
         base_url: &str,
         sandbox_path: &'static str,
         own: SelfAddress,
-        api_key: &str,
+        api_key: &SecretString,
         timeout_ms: u64,
         production: bool,
     ) -> anyhow::Result<Self> {
@@ -82,7 +83,7 @@ impl ProviderEndpoint {
             configured_base,
             sandbox_path,
             own,
-            api_key: api_key.into(),
+            api_key: api_key.clone(),
             client,
         })
     }
@@ -146,7 +147,9 @@ impl ProviderEndpoint {
     fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", self.api_key)) {
+        if let Ok(value) =
+            HeaderValue::from_str(&format!("Bearer {}", self.api_key.expose_secret()))
+        {
             headers.insert(AUTHORIZATION, value);
         }
         headers

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -77,7 +78,7 @@ pub struct Advance {
 #[derive(Clone)]
 pub struct Logistics {
     provider: String,
-    webhook_secret: String,
+    webhook_secret: SecretString,
     signature_header: String,
     notify_base_url: String,
     own: SelfAddress,
@@ -146,8 +147,9 @@ impl Logistics {
 
     /// Verifies a carrier update's signature over the raw body, then parses it.
     pub fn parse_update(&self, signature: Option<&str>, body: &[u8]) -> AppResult<CarrierUpdate> {
-        let valid = signature
-            .is_some_and(|sig| verify_hmac_sha256_hex(self.webhook_secret.as_bytes(), body, sig));
+        let valid = signature.is_some_and(|sig| {
+            verify_hmac_sha256_hex(self.webhook_secret.expose_secret().as_bytes(), body, sig)
+        });
         if !valid {
             return Err(AppError::new(
                 ErrorCode::InvalidSignature,

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::endpoint::{ProviderEndpoint, SelfAddress, callback_url};
@@ -73,7 +74,7 @@ pub struct Providers {
 pub struct PaymentGateway {
     name: String,
     merchant_id: String,
-    webhook_secret: String,
+    webhook_secret: SecretString,
     signature_header: String,
     notify_base_url: String,
     own: SelfAddress,
@@ -188,8 +189,9 @@ impl PaymentGateway {
 
     /// Verifies the signature over the raw body, then parses it.
     pub fn parse_webhook(&self, signature: Option<&str>, body: &[u8]) -> AppResult<ProviderEvent> {
-        let valid = signature
-            .is_some_and(|sig| verify_hmac_sha256_hex(self.webhook_secret.as_bytes(), body, sig));
+        let valid = signature.is_some_and(|sig| {
+            verify_hmac_sha256_hex(self.webhook_secret.expose_secret().as_bytes(), body, sig)
+        });
         if !valid {
             return Err(AppError::new(
                 ErrorCode::InvalidSignature,

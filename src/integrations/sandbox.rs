@@ -15,6 +15,7 @@ use chrono::Utc;
 use rand::Rng;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use super::logistics::{Advance, Booking, CarrierUpdate, ShipmentRequest, Tracking, TrackingEvent};
@@ -52,8 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Who may call a sandbox: its own key, like a real provider's API key.
 struct Credentials {
-    api_key: String,
-    secret: String,
+    api_key: SecretString,
+    secret: SecretString,
     signature_header: String,
 }
 
@@ -64,7 +65,7 @@ impl Credentials {
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if presented == Some(self.api_key.as_str()) {
+        if presented == Some(self.api_key.expose_secret()) {
             Ok(())
         } else {
             Err(AppError::new(
@@ -87,8 +88,11 @@ impl Credentials {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let name =
             HeaderName::from_bytes(self.signature_header.as_bytes()).map_err(AppError::internal)?;
-        let signature = HeaderValue::from_str(&hmac_sha256_hex(self.secret.as_bytes(), &body))
-            .map_err(AppError::internal)?;
+        let signature = HeaderValue::from_str(&hmac_sha256_hex(
+            self.secret.expose_secret().as_bytes(),
+            &body,
+        ))
+        .map_err(AppError::internal)?;
         headers.insert(name, signature);
         let response = client
             .send(Method::POST, &url, headers, body)

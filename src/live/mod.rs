@@ -6,7 +6,6 @@ pub mod analytics_routes;
 pub mod deal_model;
 pub mod deal_routes;
 pub mod deals;
-pub mod demo;
 pub mod events;
 pub mod flash;
 pub mod gate;

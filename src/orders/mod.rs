@@ -5,7 +5,6 @@ pub mod addresses;
 pub mod allotments;
 pub mod cart;
 pub mod cart_routes;
-pub mod demo;
 pub mod expiry;
 pub mod idempotency;
 pub mod model;

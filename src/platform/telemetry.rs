@@ -48,12 +48,21 @@ pub async fn request_id(
     let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     req.headers_mut().insert(REQUEST_ID, value.clone());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    // The sandbox providers are this instance talking to itself (the demo
+    // load makes over a thousand such calls); they log at debug, not info.
+    let sandbox_call = req.path().starts_with("/sandbox/");
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     res.headers_mut().insert(REQUEST_ID, value);
     let status = res.status().as_u16();
     let latency_us = started.elapsed().as_micros() as u64;
-    span.in_scope(|| tracing::info!(status, latency_us, "request finished"));
+    span.in_scope(|| {
+        if sandbox_call {
+            tracing::debug!(status, latency_us, "request finished");
+        } else {
+            tracing::info!(status, latency_us, "request finished");
+        }
+    });
     Ok(res)
 }
 

@@ -8,6 +8,7 @@ use std::path::Path;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use secrecy::ExposeSecret;
 
 use crate::auth::service::hash_token;
 use crate::entity::{
@@ -249,7 +250,10 @@ async fn insert_customers(
         .zip(&tokens)
         .map(|(id, token)| auth_token::ActiveModel {
             account_id: Set(*id),
-            token_hash: Set(hash_token(&state.settings.auth.secret, token)),
+            token_hash: Set(hash_token(
+                state.settings.auth.secret.expose_secret(),
+                token,
+            )),
             created_at: Set(now),
             expires_at: Set(now + chrono::Duration::days(1)),
             ..Default::default()

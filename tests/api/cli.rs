@@ -73,7 +73,7 @@ async fn serve_demo_starts_with_environment_overrides_and_the_demo_streamer_logs
     let client = reqwest::Client::new();
     wait_until_up(&client, &base).await;
 
-    let login = json!({"phone": gongfang::demo::staff_phone("001", 2), "password": gongfang::demo::DEMO_PASSWORD});
+    let login = json!({"phone": gongfang::scaffold::demo::staff_phone("001", 2), "password": gongfang::scaffold::demo::DEMO_PASSWORD});
     let res = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&login)

@@ -11,12 +11,14 @@ use crate::helpers::{json_of, spawn_app, token_of};
 #[tokio::test]
 async fn the_demo_month_sells_through_every_channel_and_the_ledger_splits_every_picked_order() {
     let app = spawn_app().await;
-    gongfang::demo::load(&app.state).await.expect("demo loads");
+    gongfang::scaffold::demo::load(&app.state)
+        .await
+        .expect("demo loads");
     for (workshop, code, farmers) in [(1, "001", 5), (2, "002", 3)] {
         let login = app
             .login(
-                &gongfang::demo::staff_phone(code, 1),
-                gongfang::demo::DEMO_PASSWORD,
+                &gongfang::scaffold::demo::staff_phone(code, 1),
+                gongfang::scaffold::demo::DEMO_PASSWORD,
             )
             .await;
         let manager = token_of(login).await;

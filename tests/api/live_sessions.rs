@@ -233,7 +233,9 @@ async fn the_public_lists_live_and_upcoming_sessions_page_by_page() {
 #[tokio::test]
 async fn the_demo_opens_a_live_and_an_upcoming_room_for_two_workshops() {
     let app = spawn_app().await;
-    gongfang::demo::load(&app.state).await.expect("demo loads");
+    gongfang::scaffold::demo::load(&app.state)
+        .await
+        .expect("demo loads");
     let page = json_of(app.get("/api/v1/live/sessions", None).await).await;
     let sessions = page["items"].as_array().expect("items");
     let rooms: Vec<_> = sessions

@@ -2,6 +2,7 @@
 //! its own fresh database and talks HTTP. One binary, one module per domain.
 
 mod abuse;
+mod architecture;
 mod auth;
 mod browser;
 mod catalog;

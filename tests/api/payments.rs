@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::fixtures::SkuSpec;
@@ -26,6 +27,15 @@ async fn start_payment(app: &TestApp, token: &str, order_id: i64) -> Value {
         .await,
     )
     .await
+}
+
+fn webhook_secret(app: &TestApp) -> String {
+    app.state
+        .settings
+        .payments
+        .webhook_secret
+        .expose_secret()
+        .to_owned()
 }
 
 async fn webhook(app: &TestApp, body: &Value, secret: &str) -> reqwest::Response {
@@ -101,7 +111,7 @@ async fn a_webhook_with_a_bad_signature_is_401_and_changes_nothing() {
 #[tokio::test]
 async fn a_duplicate_or_late_failure_delivery_is_harmless() {
     let app = spawn_app().await;
-    let secret = app.state.settings.payments.webhook_secret.clone();
+    let secret = webhook_secret(&app);
     let (token, sku, id) = one_order(&app, "17002", 2).await;
     let payment = start_payment(&app, &token, id).await;
     for _ in 0..3 {
@@ -133,7 +143,7 @@ async fn a_duplicate_or_late_failure_delivery_is_harmless() {
 #[tokio::test]
 async fn two_payments_of_one_order_confirmed_at_once_pay_it_once_and_refund_the_other() {
     let app = spawn_app().await;
-    let secret = app.state.settings.payments.webhook_secret.clone();
+    let secret = webhook_secret(&app);
     let (token, sku, id) = one_order(&app, "17005", 1).await;
     let first = start_payment(&app, &token, id).await;
     let second = start_payment(&app, &token, id).await;
@@ -160,7 +170,7 @@ async fn two_payments_of_one_order_confirmed_at_once_pay_it_once_and_refund_the_
 #[tokio::test]
 async fn a_payment_after_expiry_is_refunded_and_the_order_stays_cancelled() {
     let app = spawn_app_with(|s| s.orders.payment_window_secs = 1).await;
-    let secret = app.state.settings.payments.webhook_secret.clone();
+    let secret = webhook_secret(&app);
     let (token, sku, id) = one_order(&app, "17003", 1).await;
     let payment = start_payment(&app, &token, id).await;
     tokio::time::sleep(Duration::from_millis(1800)).await;
@@ -188,7 +198,7 @@ async fn payments_racing_expiry_end_with_exactly_one_winner_per_order() {
         s.orders.expiry_interval_ms = 20;
     })
     .await;
-    let secret = app.state.settings.payments.webhook_secret.clone();
+    let secret = webhook_secret(&app);
     let admin = app.admin().await;
     let shop = app.workshop(&admin, "17004").await;
     let sku = app

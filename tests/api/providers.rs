@@ -9,6 +9,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use gongfang::integrations::logistics::ShipmentRequest;
 use gongfang::platform::crypto::hmac_sha256_hex;
 use reqwest::StatusCode;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::fixtures::SkuSpec;
@@ -286,7 +287,13 @@ async fn the_sandbox_carrier_books_once_per_reference_tracks_and_signs_updates()
     let update = json!({"event_id": "c1", "carrier": "sf", "tracking_number": booking.tracking_number,
         "status": "delivered", "detail": "signed for", "occurred_at": "2026-11-29T08:00:00Z"});
     let body = serde_json::to_vec(&update).unwrap();
-    let secret = app.state.settings.logistics.webhook_secret.clone();
+    let secret = app
+        .state
+        .settings
+        .logistics
+        .webhook_secret
+        .expose_secret()
+        .to_owned();
     let signature = hmac_sha256_hex(secret.as_bytes(), &body);
     let parsed = logistics.parse_update(Some(&signature), &body).unwrap();
     assert_eq!(parsed.status, "delivered");

@@ -187,3 +187,36 @@ async fn every_operation_id_in_the_openapi_document_is_unique() {
         "operation ids naming two operations: {repeated:?}"
     );
 }
+
+#[test]
+fn printed_settings_show_no_secret() {
+    let mut settings = gongfang::config::Settings::load_profile("test").expect("test settings");
+    settings.auth.secret = "auth-secret-0123456789abcdef0123456789".into();
+    settings.payments.api_key = "pay-key-visible-nowhere".into();
+    settings.payments.webhook_secret = "pay-hook-visible-nowhere".into();
+    settings.logistics.api_key = "ship-key-visible-nowhere".into();
+    settings.logistics.webhook_secret = "ship-hook-visible-nowhere".into();
+    settings
+        .fulfilment
+        .carrier_secrets
+        .insert("sf".into(), "carrier-visible-nowhere".into());
+    settings.database.url = "postgres://app:db-password-visible-nowhere@db:5432/gongfang".into();
+    settings.cache.url = "redis://:cache-password-visible-nowhere@cache:6379".into();
+
+    let printed = format!("{settings:?}");
+
+    for secret in [
+        "auth-secret",
+        "pay-key",
+        "pay-hook",
+        "ship-key",
+        "ship-hook",
+        "carrier-visible",
+        "db-password",
+        "cache-password",
+    ] {
+        assert!(!printed.contains(secret), "{secret} printed in {printed}");
+    }
+    assert!(printed.contains("postgres://app:***@db:5432/gongfang"));
+    assert!(printed.contains("redis://:***@cache:6379"));
+}

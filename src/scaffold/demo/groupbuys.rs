@@ -5,16 +5,15 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::model::{
-    CampaignItemRequest, CreateCampaignRequest, CreatePickupPointRequest, JoinRequest, Tier,
-};
-use super::settlement::READY;
-use super::{campaigns, join, pickup, points};
-use crate::demo::fulfil;
-use crate::demo::staff_phone;
+use super::{fulfil, staff_phone};
 use crate::entity::{account, groupbuy_order, pickup_point, product, sku, workshop};
 use crate::error::{AppError, AppResult};
 use crate::fulfilment::shipping;
+use crate::groupbuys::model::{
+    CampaignItemRequest, CreateCampaignRequest, CreatePickupPointRequest, JoinRequest, Tier,
+};
+use crate::groupbuys::settlement::READY;
+use crate::groupbuys::{campaigns, join, pickup, points};
 use crate::orders::payments::{sandbox_succeed, start_payment};
 use crate::orders::queries::Viewer;
 use crate::state::AppState;

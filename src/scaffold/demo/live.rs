@@ -7,14 +7,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::items::{pin, set_explaining};
-use super::model::{ExplainingRequest, PinItemRequest, ScheduleSessionRequest};
-use super::pricing::check_live_price;
-use super::service::{schedule, start};
-use super::viewers::{Viewer, ViewerStats};
-use crate::demo::staff_phone;
+use super::staff_phone;
 use crate::entity::{account, product, sku, stock_movement, workshop};
 use crate::error::{AppError, AppResult};
+use crate::live::items::{pin, set_explaining};
+use crate::live::model::{ExplainingRequest, PinItemRequest, ScheduleSessionRequest};
+use crate::live::pricing::check_live_price;
+use crate::live::service::{schedule, start};
+use crate::live::viewers::{Viewer, ViewerStats};
 use crate::state::AppState;
 
 /// Units received for each fallback SKU (on hand = the sum of its movements).

@@ -2,8 +2,11 @@
 //! farmers and lots, live rooms, and a few customers, loaded through the API's services.
 
 mod catalog;
-pub mod fulfil;
-pub mod month;
+mod fulfil;
+mod groupbuys;
+mod live;
+mod month;
+mod orders;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -191,17 +194,17 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     lap("workshops and catalog");
     let customers = customers(state).await?;
     let phones: Vec<&str> = CUSTOMERS.iter().map(|(phone, _)| *phone).collect();
-    let open_campaign = crate::groupbuys::demo::load(state, &phones).await?;
+    let open_campaign = groupbuys::load(state, &phones).await?;
     // The live rooms pin SKUs of the demo catalog.
-    crate::live::demo::load(state).await?;
+    live::load(state).await?;
     lap("group-buys and live rooms");
     // The month of 莓好集市 and 茶仙子: broadcasts, sales, waves, the ledger.
     month::load(state, &customers).await?;
     lap("month");
     // Then each named customer's orders in every state.
-    crate::orders::demo::load(state, &phones).await?;
+    orders::load(state, &phones).await?;
     // Last, so no wave picks its orders before the campaign settles.
-    crate::groupbuys::demo::join_open(state, open_campaign, &phones).await?;
+    groupbuys::join_open(state, open_campaign, &phones).await?;
     lap("done");
     Ok(())
 }

@@ -189,8 +189,7 @@ async fn load_shop(
         .collect::<std::collections::BTreeMap<_, _>>()
         .into_iter()
         .collect();
-    crate::groupbuys::demo::month_campaign(state, shop.id, plan.code, plan.group_title, &buyers)
-        .await?;
+    super::groupbuys::month_campaign(state, shop.id, plan.code, plan.group_title, &buyers).await?;
     lap("group-buy");
     fulfil::wave_all(state, shop.id, shop.fulfilment).await?;
     lap("waves");
@@ -322,7 +321,7 @@ async fn broadcast(
         }
     }
     let pinned: Vec<sku::Model> = pinned.into_iter().cloned().collect();
-    let session = crate::live::demo::go_live(state, shop.id, shop.streamer, title, &pinned).await?;
+    let session = super::live::go_live(state, shop.id, shop.streamer, title, &pinned).await?;
     let mut requests = Vec::with_capacity(plan.live_orders);
     for k in 0..plan.live_orders {
         let customer = &customers[rng.below(customers.len())];
@@ -348,7 +347,7 @@ async fn broadcast(
     if n % plan.deal_every == 1
         && let Some(deal_sku) = pinned.iter().find(|s| !s.is_common_prosperity)
     {
-        let deal = crate::live::demo::flash_deal(
+        let deal = super::live::flash_deal(
             state,
             shop.id,
             session,
@@ -380,7 +379,7 @@ async fn broadcast(
         .map(|k| customers[(start + k) % customers.len()].id)
         .collect();
     let watching = std::time::Instant::now();
-    crate::live::demo::watch(state, session, &signed_in, unique - signed_in.len(), peak).await;
+    super::live::watch(state, session, &signed_in, unique - signed_in.len(), peak).await;
     tracing::info!(
         session,
         unique,

@@ -6,14 +6,14 @@ use std::collections::BTreeSet;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::model::{CreateOrderRequest, LineRequest, RefundRequest};
-use super::refunds::{cancel_order, refund_order};
-use super::service::{Buyer, buy_now, transition};
-use super::status::OrderStatus::{self, *};
-use crate::demo::fulfil;
-use crate::demo::month::pay;
+use super::fulfil;
+use super::month::pay;
 use crate::entity::{account, address, membership, order, sku};
 use crate::error::{AppError, AppResult};
+use crate::orders::model::{CreateOrderRequest, LineRequest, RefundRequest};
+use crate::orders::refunds::{cancel_order, refund_order};
+use crate::orders::service::{Buyer, buy_now, transition};
+use crate::orders::status::OrderStatus::{self, *};
 use crate::state::AppState;
 
 /// The states each customer's history walks through, one order per entry.

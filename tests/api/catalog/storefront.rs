@@ -199,7 +199,9 @@ async fn pages_neither_skip_nor_repeat_products_while_others_are_inserted() {
 #[tokio::test]
 async fn the_demo_catalog_is_on_the_storefront() {
     let app = spawn_app().await;
-    gongfang::demo::load(&app.state).await.expect("demo loads");
+    gongfang::scaffold::demo::load(&app.state)
+        .await
+        .expect("demo loads");
     let page = json_of(app.get("/api/v1/products?limit=100", None).await).await;
     let titles: Vec<&str> = page["items"]
         .as_array()
@@ -227,8 +229,8 @@ async fn the_demo_catalog_is_on_the_storefront() {
     assert_eq!(berries["skus"][0]["premium_per_unit_fen"], 800);
     let login = app
         .login(
-            &gongfang::demo::staff_phone("001", 1),
-            gongfang::demo::DEMO_PASSWORD,
+            &gongfang::scaffold::demo::staff_phone("001", 1),
+            gongfang::scaffold::demo::DEMO_PASSWORD,
         )
         .await;
     let manager = token_of(login).await;

@@ -8,7 +8,9 @@ use crate::helpers::{json_of, spawn_app};
 #[tokio::test]
 async fn the_demo_has_an_open_strawberry_campaign_and_a_settled_zongzi_one() {
     let app = spawn_app().await;
-    gongfang::demo::load(&app.state).await.expect("demo loads");
+    gongfang::scaffold::demo::load(&app.state)
+        .await
+        .expect("demo loads");
     let near = json_of(
         app.get(
             "/api/v1/groupbuys/pickup-points/nearby?lat=29.47&lng=119.28&radius_m=3000",
@@ -50,8 +52,8 @@ async fn the_demo_has_an_open_strawberry_campaign_and_a_settled_zongzi_one() {
 
     let res = app
         .login(
-            &gongfang::demo::staff_phone("003", 4),
-            gongfang::demo::DEMO_PASSWORD,
+            &gongfang::scaffold::demo::staff_phone("003", 4),
+            gongfang::scaffold::demo::DEMO_PASSWORD,
         )
         .await;
     let leader = crate::helpers::token_of(res).await;
