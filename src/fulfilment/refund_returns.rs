@@ -15,8 +15,8 @@ use super::trace::allocations_where;
 use crate::entity::{lot, order, pick_allocation};
 use crate::error::AppResult;
 use crate::orders::refunds::{RefundObserver, RefundedLine, latest_refund};
-use crate::orders::sql::changed;
 use crate::orders::status::OrderStatus;
+use crate::platform::sql::changed;
 
 /// Installed among `AppState::refund_observer`'s observers.
 pub struct LotReturns;

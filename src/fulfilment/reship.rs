@@ -11,10 +11,10 @@ use crate::error::{AppError, AppResult};
 use crate::orders::model::{AddressView, LineRequest, RefundLineRequest};
 use crate::orders::pipeline::{Channel, Destination, Job, OrderIntent, lines_of};
 use crate::orders::service::{merge_lines, record_event, resource_key};
-use crate::orders::sql::changed;
 use crate::orders::status::OrderStatus;
 use crate::orders::stock;
 use crate::platform::outbox;
+use crate::platform::sql::changed;
 use crate::state::AppState;
 
 /// Places and pays the replacement of `lines` of `original` in the claim's

@@ -18,8 +18,8 @@ use crate::orders::idempotency::Claim;
 use crate::orders::model::OrderView;
 use crate::orders::pipeline::{Channel, Destination, IntentGuard, IntentLine, OrderIntent};
 use crate::orders::service::Buyer;
-use crate::orders::sql::{changed, statement};
 use crate::platform::outbox;
+use crate::platform::sql::{changed, statement};
 use crate::platform::validate::Check;
 use crate::state::AppState;
 

@@ -6,8 +6,8 @@ use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::orders::sql::changed;
 use crate::platform::db;
+use crate::platform::sql::changed;
 use crate::state::AppState;
 
 /// This instance's claim on one campaign's settlement.

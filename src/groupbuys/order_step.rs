@@ -13,8 +13,8 @@ use super::settlement::{CANCELLED, READY, SUCCEEDED};
 use crate::entity::{groupbuy_item, groupbuy_order, order, order_line};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::refunds::{self, Take};
-use crate::orders::sql::{changed, execute};
 use crate::orders::status::OrderStatus;
+use crate::platform::sql::{changed, execute};
 use crate::state::AppState;
 
 /// One order's settlement in one transaction; a clash of random pickup codes

@@ -18,9 +18,9 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::model::OrderView;
 use crate::orders::queries::with_lines;
 use crate::orders::service::{resource_key, transition};
-use crate::orders::sql::changed;
 use crate::orders::status::OrderStatus;
 use crate::platform::pagination::{Page, PageRequest};
+use crate::platform::sql::changed;
 use crate::platform::{db, outbox};
 use crate::state::AppState;
 

@@ -19,10 +19,10 @@ use super::{progress, tiers};
 use crate::entity::{groupbuy_campaign, groupbuy_item, groupbuy_order, order, order_line};
 use crate::error::{AppError, AppResult};
 use crate::orders::refunds;
-use crate::orders::sql::{changed, execute};
 use crate::orders::status::OrderStatus;
 use crate::orders::{allotments, expiry};
 use crate::platform::outbox;
+use crate::platform::sql::{changed, execute};
 use crate::state::AppState;
 
 pub const SUCCEEDED: &str = "succeeded";

@@ -7,8 +7,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use super::model::{EntryQuery, EntryView};
 use crate::entity::ledger_entry;
 use crate::error::AppResult;
-use crate::platform::db::statement;
 use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::sql::statement;
 
 /// The three accounts a premium is split between.
 pub const FARMER: &str = "farmer";
@@ -68,7 +68,7 @@ pub async fn farmer_balance(
     farmer_id: i64,
 ) -> AppResult<i64> {
     let sql = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS total FROM ledger_entries \
-               WHERE workshop_id = ? AND account = ? AND farmer_id = ?";
+               WHERE workshop_id = $1 AND account = $2 AND farmer_id = $3";
     let values = vec![workshop_id.into(), FARMER.into(), farmer_id.into()];
     let row = db.query_one_raw(statement(db, sql, values)).await?;
     Ok(match row {

@@ -19,8 +19,8 @@ use super::service::{find_in_workshop, status_of};
 use crate::entity::{allotment, deal};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::allotments;
-use crate::orders::sql::changed;
 use crate::platform::db;
+use crate::platform::sql::changed;
 use crate::platform::validate::Check;
 use crate::state::AppState;
 

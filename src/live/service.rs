@@ -20,8 +20,8 @@ use super::views::{SessionCursor, page_limit, session_views};
 use crate::auth::Role;
 use crate::entity::{live_session, membership};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::platform::db::statement;
 use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::sql::statement;
 use crate::platform::validate::Check;
 use crate::state::AppState;
 
@@ -244,7 +244,7 @@ async fn counted_tally(db: &impl ConnectionTrait, session_id: i64) -> AppResult<
             "SELECT COUNT(*) AS orders, CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) AS gmv, \
              CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS units \
              FROM orders o LEFT JOIN (SELECT order_id, SUM(quantity) AS quantity FROM order_lines \
-             GROUP BY order_id) l ON l.order_id = o.id WHERE o.live_session_id = ?",
+             GROUP BY order_id) l ON l.order_id = o.id WHERE o.live_session_id = $1",
             vec![session_id.into()],
         ))
         .await?;

@@ -5,10 +5,10 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
-use super::sql::changed;
 use super::stock;
 use crate::entity::allotment;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::platform::sql::changed;
 
 /// Sets `quantity` units of a SKU aside (they count as reserved on the SKU).
 pub async fn allot(

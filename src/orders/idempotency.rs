@@ -12,9 +12,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::sql::changed;
 use crate::entity::idempotency_key;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::platform::sql::changed;
 use crate::state::AppState;
 
 /// An Idempotency-Key is 1 to 64 printable ASCII characters (as documented).

@@ -15,7 +15,6 @@ pub mod queries;
 pub mod refunds;
 pub mod routes;
 pub mod service;
-pub mod sql;
 pub mod status;
 pub mod stock;
 pub mod throttle;

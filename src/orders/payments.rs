@@ -11,11 +11,11 @@ use super::model::{PaymentView, ProviderEvent};
 use super::payments_pg::NewPayment;
 use super::queries::{Viewer, find_order};
 use super::service::{record_event, resource_key};
-use super::sql::changed;
 use super::status::OrderStatus;
 use super::{refunds, stock};
 use crate::entity::{order, order_line, payment};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::platform::sql::changed;
 use crate::platform::{db, outbox};
 use crate::state::AppState;
 

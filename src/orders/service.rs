@@ -185,7 +185,7 @@ pub async fn transition(
             ),
         ));
     }
-    let moved = super::sql::changed(
+    let moved = crate::platform::sql::changed(
         db,
         "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
         vec![

@@ -5,9 +5,9 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
-use super::sql::{changed, execute};
 use crate::entity::stock_movement;
 use crate::error::AppResult;
+use crate::platform::sql::{changed, execute};
 
 /// Holds `quantity` units for an unpaid order; false when not enough are available.
 pub async fn reserve(db: &impl ConnectionTrait, sku_id: i64, quantity: i64) -> AppResult<bool> {

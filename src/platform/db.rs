@@ -8,9 +8,8 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
-    Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::DatabaseSettings;
@@ -85,23 +84,4 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
-}
-
-/// A raw statement written with `?` placeholders, numbered `$1, $2, ..` for
-/// PostgreSQL. The SQL must not contain `?` anywhere else.
-pub fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = if backend == DatabaseBackend::Postgres {
-        let mut numbered = String::with_capacity(sql.len() + 8);
-        for (n, part) in sql.split('?').enumerate() {
-            if n > 0 {
-                numbered.push_str(&format!("${n}"));
-            }
-            numbered.push_str(part);
-        }
-        numbered
-    } else {
-        sql.to_owned()
-    };
-    Statement::from_sql_and_values(backend, sql, values)
 }

@@ -18,6 +18,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod redis_backend;
 pub mod response_cache;
+pub mod sql;
 pub mod telemetry;
 pub mod validate;
 pub mod warmup;

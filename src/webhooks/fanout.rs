@@ -15,7 +15,8 @@ use sea_orm::{
 use super::events::{matches_any, parse_patterns};
 use crate::entity::{outbox, webhook_delivery, webhook_endpoint};
 use crate::error::AppResult;
-use crate::platform::db::{begin_write, is_postgres, statement};
+use crate::platform::db::{begin_write, is_postgres};
+use crate::platform::sql::statement;
 
 /// Any PostgreSQL advisory lock key unique to this job.
 const FAN_OUT_LOCK: i64 = 0x6766_7765_6268_6f6f;
@@ -53,7 +54,7 @@ async fn try_lock(txn: &DatabaseTransaction) -> AppResult<bool> {
     let row = txn
         .query_one_raw(statement(
             txn,
-            "SELECT pg_try_advisory_xact_lock(?) AS locked",
+            "SELECT pg_try_advisory_xact_lock($1) AS locked",
             vec![FAN_OUT_LOCK.into()],
         ))
         .await?;
@@ -68,7 +69,7 @@ async fn take_events(txn: &DatabaseTransaction, batch: u64) -> AppResult<Vec<out
         .query_all_raw(statement(
             txn,
             "DELETE FROM outbox_pending WHERE outbox_id IN \
-             (SELECT outbox_id FROM outbox_pending ORDER BY outbox_id LIMIT ?) \
+             (SELECT outbox_id FROM outbox_pending ORDER BY outbox_id LIMIT $1) \
              RETURNING outbox_id",
             vec![(batch as i64).into()],
         ))

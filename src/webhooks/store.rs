@@ -9,7 +9,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 
 use crate::entity::{outbox, webhook_delivery, webhook_endpoint};
 use crate::error::AppResult;
-use crate::platform::db::{is_postgres, statement};
+use crate::platform::db::is_postgres;
+use crate::platform::sql::statement;
 
 /// A claimed delivery with everything needed to send it.
 pub struct Job {
@@ -32,7 +33,7 @@ pub async fn claim(
     let due = db
         .query_one_raw(statement(
             db,
-            "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
+            "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT 1",
             vec![now.into()],
         ))
         .await?;
@@ -46,15 +47,15 @@ pub async fn claim(
         ""
     };
     let sql = format!(
-        "UPDATE webhook_deliveries SET leased_until = ?, lease_token = ? WHERE id IN ( \
+        "UPDATE webhook_deliveries SET leased_until = $1, lease_token = $2 WHERE id IN ( \
            SELECT d.id FROM webhook_deliveries d \
            JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-           WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.expires_at > ? \
-             AND (d.leased_until IS NULL OR d.leased_until < ?) AND e.enabled = ? \
+           WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND d.expires_at > $4 \
+             AND (d.leased_until IS NULL OR d.leased_until < $5) AND e.enabled = $6 \
              AND d.outbox_id = (SELECT MIN(p.outbox_id) FROM webhook_deliveries p \
                WHERE p.endpoint_id = d.endpoint_id AND p.resource_key = d.resource_key \
                  AND p.status = 'pending') \
-           ORDER BY d.id LIMIT ? {lock}) \
+           ORDER BY d.id LIMIT $7 {lock}) \
          RETURNING id"
     );
     let values = vec![
@@ -119,7 +120,7 @@ pub async fn sweep_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> AppRe
     let expired = db
         .query_one_raw(statement(
             db,
-            "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND expires_at <= ? LIMIT 1",
+            "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND expires_at <= $1 LIMIT 1",
             vec![now.into()],
         ))
         .await?;

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, Value,
+    QuerySelect, TransactionTrait,
 };
 
 use super::hooks::{PlacedBatch, PlacedOrder, SessionPricing};
@@ -25,7 +25,7 @@ use crate::entity::{cart_line, idempotency_key};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::addresses;
 use crate::orders::model::{CheckoutResponse, OrderView};
-use crate::platform::db::statement;
+use crate::platform::sql::{Binds, statement};
 
 /// Each job's answer (its orders, or why it was refused), and what the
 /// batch placed for the observers.
@@ -232,13 +232,13 @@ async fn lock_claims(
             ),
         );
     }
-    let ids: Vec<Value> = held.iter().map(|&id| id.into()).collect();
-    if !ids.is_empty() {
-        let marks = vec!["?"; ids.len()].join(", ");
-        let mut values = vec![until.into()];
-        values.extend(ids);
-        let sql = format!("UPDATE idempotency_keys SET locked_until = ? WHERE id IN ({marks})");
-        txn.execute_raw(statement(txn, &sql, values)).await?;
+    if !held.is_empty() {
+        let mut binds = Binds::with_capacity(held.len() + 1);
+        let until = binds.bind(until);
+        let ids = binds.list(held.iter().copied());
+        let sql = format!("UPDATE idempotency_keys SET locked_until = {until} WHERE id IN ({ids})");
+        txn.execute_raw(statement(txn, &sql, binds.into_values()))
+            .await?;
     }
     Ok(())
 }
@@ -337,21 +337,19 @@ async fn add_by_id(
     if amounts.is_empty() {
         return Ok(());
     }
-    let mut values: Vec<Value> = Vec::with_capacity(amounts.len() * 3 + 1);
+    let mut binds = Binds::with_capacity(amounts.len() * 3 + 1);
     let mut cases = String::new();
     for (&id, &amount) in amounts {
-        cases.push_str(" WHEN ? THEN ?");
-        values.push(id.into());
-        values.push((sign * amount).into());
+        let (id, by) = (binds.bind(id), binds.bind(sign * amount));
+        cases.push_str(&format!(" WHEN {id} THEN {by}"));
     }
     let mut set = format!("{column} = {column} + CASE id{cases} END");
     if let Some(at) = touched {
-        set.push_str(", updated_at = ?");
-        values.push(at.into());
+        set.push_str(&format!(", updated_at = {}", binds.bind(at)));
     }
-    let ids = vec!["?"; amounts.len()].join(", ");
-    values.extend(amounts.keys().map(|&id| Value::from(id)));
+    let ids = binds.list(amounts.keys().copied());
     let sql = format!("UPDATE {table} SET {set} WHERE id IN ({ids})");
-    txn.execute_raw(statement(txn, &sql, values)).await?;
+    txn.execute_raw(statement(txn, &sql, binds.into_values()))
+        .await?;
     Ok(())
 }

@@ -5,13 +5,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use super::intent::Job;
 use super::rows::PricedOrder;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::stock::uncount_purchase;
-use crate::platform::db::statement;
+use crate::platform::sql::{Binds, statement};
 
 /// One count a job adds: scope, units and the limit with the reason it exists.
 struct Count {
@@ -122,20 +122,26 @@ async fn upsert(
         let units = sorted.iter().map(|(_, n)| n.units).collect();
         return super::pg::count_purchases(txn, customers, scopes, units, limit).await;
     }
-    let mut values: Vec<Value> = Vec::with_capacity(sorted.len() * 3 + 1);
-    for (customer, count) in &sorted {
-        values.push((*customer).into());
-        values.push(count.scope.clone().into());
-        values.push(count.units.into());
-    }
-    values.push(limit.into());
-    let rows_sql = vec!["(?, ?, ?)"; sorted.len()].join(", ");
+    let mut binds = Binds::with_capacity(sorted.len() * 3 + 1);
+    let rows_sql: Vec<String> = sorted
+        .iter()
+        .map(|(customer, count)| {
+            let customer = binds.bind(*customer);
+            let scope = binds.bind(count.scope.clone());
+            let units = binds.bind(count.units);
+            format!("({customer}, {scope}, {units})")
+        })
+        .collect();
+    let limit = binds.bind(limit);
     let sql = format!(
-        "INSERT INTO purchase_counts (customer_id, scope, quantity) VALUES {rows_sql} \
+        "INSERT INTO purchase_counts (customer_id, scope, quantity) VALUES {} \
          ON CONFLICT (customer_id, scope) DO UPDATE SET quantity = purchase_counts.quantity + excluded.quantity \
-         WHERE purchase_counts.quantity + excluded.quantity <= ? RETURNING customer_id, scope"
+         WHERE purchase_counts.quantity + excluded.quantity <= {limit} RETURNING customer_id, scope",
+        rows_sql.join(", ")
     );
-    let answered = txn.query_all_raw(statement(txn, &sql, values)).await?;
+    let answered = txn
+        .query_all_raw(statement(txn, &sql, binds.into_values()))
+        .await?;
     answered
         .iter()
         .map(|row| Ok((row.try_get("", "customer_id")?, row.try_get("", "scope")?)))
