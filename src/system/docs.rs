@@ -1,5 +1,7 @@
 //! The OpenAPI document (generated from the handlers' annotations) and the
-//! Swagger UI page that renders it, with its assets compiled into the binary.
+//! Swagger UI page that renders it, its files vendored by `utoipa-swagger-ui`.
+
+use std::sync::Arc;
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
@@ -114,26 +116,26 @@ async fn metrics() {}
 /// Swagger UI script used by the docs page.
 #[utoipa::path(get, path = "/docs/swagger-ui-bundle.js", tag = "system", responses((status = 200, description = "JavaScript", content_type = "application/javascript")))]
 pub async fn swagger_js() -> HttpResponse {
-    asset(
-        "application/javascript",
-        include_bytes!("../../assets/swagger-ui/swagger-ui-bundle.js"),
-    )
+    swagger_file("swagger-ui-bundle.js")
 }
 
 /// Swagger UI stylesheet used by the docs page.
 #[utoipa::path(get, path = "/docs/swagger-ui.css", tag = "system", responses((status = 200, description = "CSS", content_type = "text/css")))]
 pub async fn swagger_css() -> HttpResponse {
-    asset(
-        "text/css",
-        include_bytes!("../../assets/swagger-ui/swagger-ui.css"),
-    )
+    swagger_file("swagger-ui.css")
 }
 
-fn asset(content_type: &str, bytes: &'static [u8]) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Cache-Control", "public, max-age=86400"))
-        .body(bytes)
+/// One file of the Swagger UI distribution that `utoipa-swagger-ui` vendors
+/// into the binary.
+fn swagger_file(name: &str) -> HttpResponse {
+    let config = Arc::new(utoipa_swagger_ui::Config::from("/api/openapi.json"));
+    match utoipa_swagger_ui::serve(name, config) {
+        Ok(Some(file)) => HttpResponse::Ok()
+            .content_type(file.content_type)
+            .insert_header(("Cache-Control", "public, max-age=86400"))
+            .body(file.bytes.into_owned()),
+        _ => HttpResponse::NotFound().finish(),
+    }
 }
 
 const DOCS_HTML: &str = r##"<!doctype html>
