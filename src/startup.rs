@@ -28,6 +28,7 @@ use crate::orders::refunds::RefundObservers;
 use crate::platform::bus::Bus;
 use crate::platform::cache::Cache;
 use crate::platform::json::JsonLimit;
+use crate::platform::rate_limit::ClientIpPolicy;
 use crate::platform::rate_limit::Limiter;
 use crate::platform::redis_backend::RedisBackend;
 use crate::platform::{db, problems, telemetry};
@@ -186,6 +187,9 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
     let server_settings = state.settings.server.clone();
     let limit = JsonLimit(server_settings.json_limit_bytes);
     let request_ids = web::Data::new(telemetry::RequestIds::default());
+    let client_ips = web::Data::new(ClientIpPolicy {
+        trust_forwarded_for: server_settings.trust_forwarded_for,
+    });
     let sandboxes = state.payments.sandbox().is_some() || state.logistics.sandbox().is_some();
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
@@ -218,6 +222,7 @@ fn run_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> 
         app.app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(api))
             .app_data(web::Data::new(limit))
+            .app_data(client_ips.clone())
             .app_data(request_ids.clone())
             .app_data(web::PathConfig::default().error_handler(problems::path_error))
             .route("/api/openapi.json", web::get().to(docs::openapi_json))

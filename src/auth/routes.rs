@@ -1,6 +1,6 @@
 //! HTTP endpoints for registration, login, logout and the caller's profile.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::caller::Caller;
@@ -8,7 +8,7 @@ use super::model::{LoginRequest, MeResponse, RegisterRequest, TokenResponse};
 use super::service;
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
-use crate::platform::rate_limit;
+use crate::platform::rate_limit::ClientIp;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -50,11 +50,10 @@ async fn register(
 #[post("/auth/login")]
 async fn login(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    ip: ClientIp,
     body: Json<LoginRequest>,
 ) -> AppResult<web::Json<TokenResponse>> {
-    let ip = rate_limit::client_ip(&req, state.settings.server.trust_forwarded_for);
-    Ok(web::Json(service::login(&state, body.0, &ip).await?))
+    Ok(web::Json(service::login(&state, body.0, &ip.0).await?))
 }
 
 /// Revoke the token used for this request, on every instance, at once.

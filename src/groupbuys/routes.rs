@@ -16,6 +16,7 @@ use crate::orders::routes::idempotency_key;
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
 use crate::platform::query::Query;
+use crate::platform::rate_limit::ClientIp;
 use crate::state::AppState;
 use crate::workshops::model::MemberView;
 
@@ -271,13 +272,14 @@ async fn campaign_progress(
 async fn join_campaign(
     state: web::Data<AppState>,
     caller: Caller,
+    ip: ClientIp,
     req: HttpRequest,
     path: web::Path<i64>,
     body: Json<JoinRequest>,
 ) -> AppResult<HttpResponse> {
     caller.require_customer()?;
     // A join is an order: it counts against the same limit as buy now.
-    crate::orders::throttle::placing_order(&state, &caller, &req).await?;
+    crate::orders::throttle::placing_order(&state, &caller, &ip)?;
     let (campaign_id, key) = (*path, idempotency_key(&req));
     let scope = format!("groupbuys.join.{campaign_id}");
     let (state, caller, body) = (&state, &caller, &body.0);

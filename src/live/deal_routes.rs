@@ -12,6 +12,7 @@ use crate::error::{AppResult, Problem};
 use crate::orders::model::OrderView;
 use crate::orders::routes::idempotency_key;
 use crate::platform::json::Json;
+use crate::platform::rate_limit::ClientIp;
 use crate::state::AppState;
 
 const HOSTS: &[Role] = &[Role::Streamer, Role::Manager];
@@ -99,12 +100,13 @@ async fn get_deal(
 async fn order_deal(
     state: web::Data<AppState>,
     caller: Caller,
+    ip: ClientIp,
     req: HttpRequest,
     path: web::Path<i64>,
     body: Json<DealOrderRequest>,
 ) -> AppResult<HttpResponse> {
     caller.require_customer()?;
-    crate::orders::throttle::buying_deal(&state, &caller, &req).await?;
+    crate::orders::throttle::buying_deal(&state, &caller, &ip)?;
     let (deal_id, key) = (*path, idempotency_key(&req));
     let scope = format!("deals.order.{deal_id}");
     let (state, caller, body) = (&state, &caller, &body.0);

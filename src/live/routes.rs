@@ -14,7 +14,7 @@ use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
 use crate::platform::query::Query;
-use crate::platform::rate_limit;
+use crate::platform::rate_limit::ClientIp;
 use crate::state::AppState;
 
 /// Roles that run a workshop's live sessions.
@@ -113,6 +113,7 @@ async fn show(
 async fn events(
     state: web::Data<AppState>,
     req: HttpRequest,
+    address: ClientIp,
     caller: Option<Caller>,
     path: web::Path<i64>,
     query: Query<EventsQuery>,
@@ -123,7 +124,7 @@ async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(query.last_event_id);
-    let address = rate_limit::client_ip(&req, state.settings.server.trust_forwarded_for);
+    let address = address.0;
     let client = stream::Client {
         address: &address,
         account_id: caller.map(|c| c.account_id),

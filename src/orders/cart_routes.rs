@@ -12,6 +12,7 @@ use super::{addresses, cart};
 use crate::auth::Caller;
 use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
+use crate::platform::rate_limit::ClientIp;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -130,11 +131,12 @@ async fn remove_cart_line(
 async fn checkout(
     state: web::Data<AppState>,
     caller: Caller,
+    ip: ClientIp,
     req: HttpRequest,
     body: Json<CheckoutRequest>,
 ) -> AppResult<HttpResponse> {
     caller.require_customer()?;
-    super::throttle::placing_order(&state, &caller, &req).await?;
+    super::throttle::placing_order(&state, &caller, &ip)?;
     let key = idempotency_key(&req);
     let (state, caller, body) = (&state, &caller, &body.0);
     super::idempotency::run(

@@ -15,6 +15,7 @@ use crate::error::{AppResult, Problem};
 use crate::platform::json::Json;
 use crate::platform::pagination::{Page, PageQuery};
 use crate::platform::query::Query;
+use crate::platform::rate_limit::ClientIp;
 use crate::state::AppState;
 
 const STAFF: &[Role] = &[Role::Manager, Role::Fulfilment, Role::Streamer];
@@ -63,11 +64,12 @@ pub fn idempotency_key(req: &HttpRequest) -> Option<String> {
 async fn create_order(
     state: web::Data<AppState>,
     caller: Caller,
+    ip: ClientIp,
     req: HttpRequest,
     body: Json<CreateOrderRequest>,
 ) -> AppResult<HttpResponse> {
     caller.require_customer()?;
-    super::throttle::placing_order(&state, &caller, &req).await?;
+    super::throttle::placing_order(&state, &caller, &ip)?;
     let (body, key) = (body.0, idempotency_key(&req));
     let (state, caller, body) = (&state, &caller, &body);
     super::idempotency::run(

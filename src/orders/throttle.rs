@@ -3,36 +3,33 @@
 
 use std::time::Duration;
 
-use actix_web::HttpRequest;
-
 use crate::auth::Caller;
 use crate::config::Limit;
 use crate::error::AppResult;
-use crate::platform::rate_limit;
+use crate::platform::rate_limit::ClientIp;
 use crate::state::AppState;
 
 /// Buy now and cart checkout.
-pub async fn placing_order(state: &AppState, caller: &Caller, req: &HttpRequest) -> AppResult<()> {
+pub fn placing_order(state: &AppState, caller: &Caller, ip: &ClientIp) -> AppResult<()> {
     let limits = &state.settings.rate_limits;
-    within(state, "orders", &limits.orders, caller, req).await
+    within(state, "orders", &limits.orders, caller, ip)
 }
 
 /// Flash-deal purchases.
-pub async fn buying_deal(state: &AppState, caller: &Caller, req: &HttpRequest) -> AppResult<()> {
+pub fn buying_deal(state: &AppState, caller: &Caller, ip: &ClientIp) -> AppResult<()> {
     let limits = &state.settings.rate_limits;
-    within(state, "deals", &limits.deals, caller, req).await
+    within(state, "deals", &limits.deals, caller, ip)
 }
 
-async fn within(
+fn within(
     state: &AppState,
     name: &str,
     limit: &Limit,
     caller: &Caller,
-    req: &HttpRequest,
+    ip: &ClientIp,
 ) -> AppResult<()> {
     let window = Duration::from_secs(state.settings.rate_limits.window_secs.max(1));
-    let ip = rate_limit::client_ip(req, state.settings.server.trust_forwarded_for);
     state
         .limits
-        .check(name, limit, window, caller.account_id, &ip)
+        .check(name, limit, window, caller.account_id, &ip.0)
 }

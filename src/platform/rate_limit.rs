@@ -4,10 +4,12 @@
 //! the limit within what each lets through in a quarter second.
 
 use std::collections::HashMap;
+use std::future::{Ready, ready};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
 
 use super::redis_backend::RedisBackend;
 use crate::config::Limit;
@@ -156,6 +158,30 @@ fn current<'a>(
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether `X-Forwarded-For` names the client (behind a trusted proxy);
+/// registered as app data so [`ClientIp`] can read it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIpPolicy {
+    pub trust_forwarded_for: bool,
+}
+
+/// The client's address as the limits count it, taken from the request by
+/// the HTTP layer so that no service needs the request itself.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl FromRequest for ClientIp {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trust = req
+            .app_data::<web::Data<ClientIpPolicy>>()
+            .is_some_and(|policy| policy.trust_forwarded_for);
+        ready(Ok(ClientIp(client_ip(req, trust))))
+    }
 }
 
 /// The client's address: the peer, or the first `X-Forwarded-For` hop when the
